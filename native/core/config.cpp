@@ -1,0 +1,151 @@
+#include "config.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "error.h"
+
+namespace rg {
+
+const char* prior_name(PriorKind kind) {
+  switch (kind) {
+    case PriorKind::Standard: return "standard";
+    case PriorKind::PriorGrad: return "priorgrad";
+    case PriorKind::Learned: return "learned";
+  }
+  return "?";
+}
+
+PriorKind parse_prior(const std::string& name) {
+  if (name == "standard") return PriorKind::Standard;
+  if (name == "priorgrad") return PriorKind::PriorGrad;
+  if (name == "learned") return PriorKind::Learned;
+  throw Error(kConfig, "prior must be 'standard', 'priorgrad' or 'learned', got '" + name + "'");
+}
+
+namespace {
+
+// One table drives reading, writing and the unknown-key check, so the three cannot drift apart.
+struct Field {
+  std::function<json::Value(const ModelConfig&)> get;
+  std::function<void(ModelConfig&, const json::Value&)> set;
+};
+
+int to_int(const json::Value& v, const std::string& key) {
+  const double d = v.as_number();
+  if (d != std::floor(d) || std::fabs(d) > 1e9) throw Error(kConfig, "config." + key + " must be an integer");
+  return static_cast<int>(d);
+}
+
+json::Value list(const std::vector<double>& xs) {
+  auto a = json::Value::array();
+  for (double x : xs) a.push(json::Value(x));
+  return a;
+}
+
+std::vector<double> from_list(const json::Value& v) {
+  std::vector<double> out;
+  for (const auto& x : v.as_array()) out.push_back(x.as_number());
+  return out;
+}
+
+#define RG_INT(key, member) \
+  {key, {[](const ModelConfig& c) { return json::Value(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = to_int(v, key); }}}
+#define RG_NUM(key, member) \
+  {key, {[](const ModelConfig& c) { return json::Value(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = v.as_number(); }}}
+#define RG_LIST(key, member) \
+  {key, {[](const ModelConfig& c) { return list(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = from_list(v); }}}
+
+const std::vector<std::pair<std::string, Field>>& fields() {
+  static const std::vector<std::pair<std::string, Field>> table = {
+      {"prior", {[](const ModelConfig& c) { return json::Value(prior_name(c.prior)); },
+                 [](ModelConfig& c, const json::Value& v) { c.prior = parse_prior(v.as_string()); }}},
+      RG_INT("sampleRate", sample_rate),
+      RG_INT("residualLayers", residual_layers),
+      RG_INT("residualChannels", residual_channels),
+      RG_INT("dilationCycle", dilation_cycle),
+      RG_INT("nFft", n_fft),
+      RG_INT("hop", hop),
+      {"upsampler", {[](const ModelConfig& c) { return json::Value(c.upsampler); },
+                     [](ModelConfig& c, const json::Value& v) { c.upsampler = v.as_string(); }}},
+      RG_INT("embeddingHidden", embedding_hidden),
+      RG_INT("encoderWidth", encoder_width),
+      RG_INT("encoderBlocks", encoder_blocks),
+      RG_NUM("logVarMin", log_var_min),
+      RG_NUM("logVarMax", log_var_max),
+      RG_NUM("priorgradFloor", priorgrad_floor),
+      RG_INT("trainSteps", train_steps),
+      RG_NUM("betaStart", beta_start),
+      RG_NUM("betaEnd", beta_end),
+      RG_LIST("fastBetas", fast_betas),
+      RG_LIST("fast3Betas", fast3_betas),
+      RG_NUM("outputBlend", output_blend),
+      RG_NUM("eta", eta),
+      RG_NUM("lambda", lambda),
+      RG_NUM("lr", lr),
+      RG_NUM("gradClip", grad_clip),
+      RG_NUM("emaDecay", ema_decay),
+  };
+  return table;
+}
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw Error(kConfig, "invalid config: " + what);
+}
+
+}  // namespace
+
+ModelConfig config_from_json(const json::Value& v) {
+  if (!v.is_object()) throw Error(kConfig, "config must be a JSON object");
+  ModelConfig c;
+  for (const auto& [key, value] : v.as_object()) {
+    const Field* field = nullptr;
+    for (const auto& [name, f] : fields())
+      if (name == key) field = &f;
+    if (!field) throw Error(kConfig, "unknown config field '" + key + "'");
+    try {
+      field->set(c, value);
+    } catch (const Error& e) {
+      throw Error(kConfig, "config." + key + ": " + e.what());
+    }
+  }
+  validate(c);
+  return c;
+}
+
+json::Value config_to_json(const ModelConfig& c) {
+  auto obj = json::Value::object();
+  for (const auto& [name, f] : fields()) obj.set(name, f.get(c));
+  return obj;
+}
+
+void validate(const ModelConfig& c) {
+  require(c.sample_rate >= 1000 && c.sample_rate <= 192000, "sampleRate must be in [1000, 192000]");
+  require(c.residual_layers >= 1 && c.residual_layers <= 128, "residualLayers must be in [1, 128]");
+  require(c.residual_channels >= 1 && c.residual_channels <= 1024, "residualChannels must be in [1, 1024]");
+  require(c.dilation_cycle >= 1 && c.dilation_cycle <= 16, "dilationCycle must be in [1, 16]");
+  require(c.n_fft >= 16 && c.n_fft <= 8192, "nFft must be in [16, 8192]");
+  require(c.hop >= 1 && c.hop <= c.n_fft, "hop must be in [1, nFft]");
+  require(c.upsampler == "transposed" || c.upsampler == "repeat", "upsampler must be 'transposed' or 'repeat'");
+  require(c.upsampler != "transposed" || c.hop == 256, "the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
+  require(c.embedding_hidden >= 1 && c.embedding_hidden <= 4096, "embeddingHidden must be in [1, 4096]");
+  require(c.encoder_width >= 1 && c.encoder_width <= 256, "encoderWidth must be in [1, 256]");
+  require(c.encoder_blocks >= 1 && c.encoder_blocks <= 16, "encoderBlocks must be in [1, 16]");
+  require(c.log_var_min < 0 && c.log_var_max > 0, "logVarMin must be < 0 < logVarMax (σ = 1 must lie inside the bounds)");
+  require(c.priorgrad_floor > 0 && c.priorgrad_floor <= 1, "priorgradFloor must be in (0, 1]");
+  require(c.train_steps >= 2 && c.train_steps <= 10000, "trainSteps must be in [2, 10000]");
+  require(c.beta_start > 0 && c.beta_end < 1 && c.beta_start <= c.beta_end, "need 0 < betaStart <= betaEnd < 1");
+  require(c.output_blend >= 0 && c.output_blend < 1, "outputBlend must be in [0, 1)");
+  require(std::isfinite(c.eta) && c.eta >= 0, "eta must be >= 0");
+  require(std::isfinite(c.lambda) && c.lambda >= 0, "lambda must be >= 0");
+  require(c.lr > 0 && c.lr < 1, "lr must be in (0, 1)");
+  require(c.grad_clip >= 0, "gradClip must be >= 0 (0 disables clipping)");
+  require(c.ema_decay >= 0 && c.ema_decay < 1, "emaDecay must be in [0, 1)");
+  for (const auto* betas : {&c.fast_betas, &c.fast3_betas}) {
+    require(!betas->empty(), "fast schedules must not be empty");
+    for (double b : *betas) require(b > 0 && b < 1, "every β must be in (0, 1)");
+  }
+}
+
+}  // namespace rg

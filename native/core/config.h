@@ -1,0 +1,63 @@
+// Model configuration: everything that defines a model, saved in every checkpoint.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "json.h"
+
+namespace rg {
+
+enum class PriorKind { Standard, PriorGrad, Learned };
+
+struct ModelConfig {
+  PriorKind prior = PriorKind::Learned;
+  int sample_rate = 16000;
+
+  // ε-network (CDiffuSE / DiffWave).
+  int residual_layers = 30;
+  int residual_channels = 64;
+  int dilation_cycle = 10;
+  int n_fft = 1024;
+  int hop = 256;
+  // "transposed": CDiffuSE's learned ×hop upsampler; "repeat": frame-rate conditioner repeated
+  // to sample rate, which lets the per-layer projections run at frame rate (hop× cheaper).
+  std::string upsampler = "transposed";
+  int embedding_hidden = 512;
+
+  // Prior / posterior encoders: ResNet-20 style, widths w, 2w, 4w.
+  int encoder_width = 16;
+  int encoder_blocks = 3;
+  double log_var_min = -6.0;
+  double log_var_max = 4.0;
+  double priorgrad_floor = 0.1;  // PriorGrad's lower bound on σ
+
+  // Diffusion schedules.
+  int train_steps = 50;
+  double beta_start = 1e-4;
+  double beta_end = 0.035;
+  std::vector<double> fast_betas = {1e-4, 1e-3, 0.01, 0.05, 0.2, 0.35};
+  std::vector<double> fast3_betas = {1e-3, 0.1, 0.45};
+  double output_blend = 0.2;  // CDiffuSE mixes 20 % of the noisy input into the output
+
+  // Joint loss weights: η·L_LR + L_DM + λ·L_PM.
+  double eta = 1.0;
+  double lambda = 1.0;
+
+  // Training.
+  double lr = 2e-4;
+  double grad_clip = 1.0;
+  double ema_decay = 0.999;
+
+  int cond_bins() const { return n_fft / 2 + 1; }
+  bool learned() const { return prior == PriorKind::Learned; }
+};
+
+const char* prior_name(PriorKind kind);
+PriorKind parse_prior(const std::string& name);
+
+// Throws rg::Error(kConfig) naming the first invalid or unknown field.
+ModelConfig config_from_json(const json::Value& v);
+json::Value config_to_json(const ModelConfig& c);
+void validate(const ModelConfig& c);
+
+}  // namespace rg

@@ -1,0 +1,80 @@
+// One model: ε-network θ, Prior Net ψ and Posterior Net φ (learned prior only), the training
+// schedule, optimiser and EMA state. Training, sampling and checkpoints operate on it.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "config.h"
+#include "nets/encoder.h"
+#include "nets/wavenet.h"
+#include "schedule.h"
+
+namespace rg {
+
+struct ParamCounts {
+  int64_t total = 0, denoiser = 0, prior = 0, posterior = 0;
+};
+
+// How often step-invariant and per-step work ran: shows that the sampler hoists the former.
+struct Counters {
+  std::atomic<int64_t> conditioner_runs{0}, step_embedding_runs{0}, prior_runs{0}, network_runs{0};
+};
+
+// Log-variances of the noise: undefined tensors mean σ = 1 (the standard prior).
+struct Variances {
+  torch::Tensor prior, posterior;
+};
+
+// Adam's moments and the EMA copy of every trainable parameter, in parameter order.
+struct TrainState {
+  std::vector<torch::Tensor> adam_m, adam_v, ema;
+  int64_t step = 0;
+};
+
+class Model {
+ public:
+  Model(const ModelConfig& config, torch::Device device, uint64_t seed);
+
+  const ModelConfig& config() const { return config_; }
+  torch::Device device() const { return device_; }
+  const Schedule& schedule() const { return schedule_; }
+  ParamCounts param_counts() const;
+
+  // Trainable parameters, named with their network's prefix ("denoiser.", "prior.", "posterior.").
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  std::vector<torch::Tensor> parameters() const;
+  void set_training(bool on);
+
+  WaveNet& denoiser() { return denoiser_; }
+  // Prior log σ² from the degraded signal (and its spectrogram, for PriorGrad); undefined for standard.
+  torch::Tensor prior_log_variance(const torch::Tensor& y, const torch::Tensor& spec);
+  // Posterior log σ² from clean and degraded (learned); PriorGrad trains with its fixed prior.
+  torch::Tensor posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior);
+
+  TrainState& train_state() { return state_; }
+  at::Generator& generator() { return generator_; }
+  Counters& counters() { return counters_; }
+
+  // Pads [B, T] with zeros to a whole number of frames; validates finiteness and length.
+  torch::Tensor prepare(const torch::Tensor& signal, const char* what) const;
+
+ private:
+  ModelConfig config_;
+  torch::Device device_;
+  Schedule schedule_;
+  WaveNet denoiser_{nullptr};
+  Encoder prior_{nullptr}, posterior_{nullptr};
+  TrainState state_;
+  at::Generator generator_;
+  Counters counters_;
+};
+
+// Uniform draws and Gaussian noise from the model's own generator, made on the CPU so that a
+// seed gives the same numbers on every device, then moved to the model's device.
+torch::Tensor gaussian(at::Generator& gen, at::IntArrayRef shape, torch::Device device);
+
+}  // namespace rg

@@ -1,0 +1,101 @@
+#include "nets/wavenet.h"
+
+#include <cmath>
+
+namespace rg {
+
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+
+namespace {
+
+// DiffWave's table: step · 10^(4·d/63) for d < 64, as [sin, cos].
+torch::Tensor sinusoidal_table(int steps) {
+  const auto t = torch::arange(steps, torch::kFloat32).unsqueeze(1);
+  const auto d = torch::arange(64, torch::kFloat32).unsqueeze(0);
+  const auto table = t * torch::pow(10.0, d * 4.0 / 63.0);
+  return torch::cat({torch::sin(table), torch::cos(table)}, 1);
+}
+
+}  // namespace
+
+WaveNetImpl::WaveNetImpl(const ModelConfig& c)
+    : layers(c.residual_layers), channels(c.residual_channels), hop(c.hop), repeat_upsampler(c.upsampler == "repeat") {
+  const int C = channels, L = layers;
+  embedding_table = register_buffer("embedding_table", sinusoidal_table(c.train_steps));
+  input_projection = register_module("input_projection", nn::Conv1d(nn::Conv1dOptions(1, C, 1)));
+  embed1 = register_module("embed1", nn::Linear(128, c.embedding_hidden));
+  embed2 = register_module("embed2", nn::Linear(c.embedding_hidden, c.embedding_hidden));
+  if (!repeat_upsampler) {
+    const auto up = nn::ConvTranspose2dOptions(1, 1, {3, 32}).stride({1, 16}).padding({1, 8});
+    up1 = register_module("up1", nn::ConvTranspose2d(up));
+    up2 = register_module("up2", nn::ConvTranspose2d(up));
+  }
+  cond_projection = register_module("cond_projection", nn::Conv1d(nn::Conv1dOptions(c.cond_bins(), L * 2 * C, 1)));
+  step_projection = register_module("step_projection", nn::Linear(c.embedding_hidden, L * C));
+  dilated = register_module("dilated", nn::ModuleList());
+  output = register_module("output", nn::ModuleList());
+  for (int i = 0; i < L; ++i) {
+    const int dilation = 1 << (i % c.dilation_cycle);
+    dilated->push_back(nn::Conv1d(nn::Conv1dOptions(C, 2 * C, 3).padding(dilation).dilation(dilation)));
+    output->push_back(nn::Conv1d(nn::Conv1dOptions(C, 2 * C, 1)));
+  }
+  skip_projection = register_module("skip_projection", nn::Conv1d(nn::Conv1dOptions(C, C, 1)));
+  final_projection = register_module("final_projection", nn::Conv1d(nn::Conv1dOptions(C, 1, 1)));
+  // DiffWave's initialisation: Kaiming for convolutions, a zero output layer.
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* conv = m->as<nn::Conv1d>()) nn::init::kaiming_normal_(conv->weight);
+  }
+  torch::NoGradGuard no_grad;
+  final_projection->weight.zero_();
+  final_projection->bias.zero_();
+}
+
+torch::Tensor WaveNetImpl::condition(const torch::Tensor& spec) {
+  auto s = spec;
+  if (!repeat_upsampler) {
+    auto u = F::leaky_relu(up1->forward(s.unsqueeze(1)), F::LeakyReLUFuncOptions().negative_slope(0.4));
+    u = F::leaky_relu(up2->forward(u), F::LeakyReLUFuncOptions().negative_slope(0.4));
+    s = u.squeeze(1);
+  }
+  return cond_projection->forward(s);
+}
+
+torch::Tensor WaveNetImpl::step_terms(const torch::Tensor& t) {
+  // Fractional steps interpolate between neighbouring table rows (fast schedules).
+  const auto tf = t.to(torch::kFloat32).to(embedding_table.device());
+  const auto lo = tf.floor().clamp(0, embedding_table.size(0) - 1).to(torch::kLong);
+  const auto hi = tf.ceil().clamp(0, embedding_table.size(0) - 1).to(torch::kLong);
+  const auto frac = (tf - lo.to(torch::kFloat32)).unsqueeze(1);
+  const auto lo_row = embedding_table.index_select(0, lo);
+  const auto emb = lo_row + (embedding_table.index_select(0, hi) - lo_row) * frac;
+  const auto h = F::silu(embed2->forward(F::silu(embed1->forward(emb))));
+  return step_projection->forward(h).view({-1, layers, channels});
+}
+
+torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const torch::Tensor& cond,
+                                          const torch::Tensor& steps) {
+  const int64_t B = audio.size(0), T = audio.size(1), C2 = 2 * channels;
+  auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
+  torch::Tensor skip;
+  for (int i = 0; i < layers; ++i) {
+    auto y = x + steps.select(1, i).unsqueeze(2);
+    y = dilated[i]->as<nn::Conv1d>()->forward(y);
+    const auto c = cond.narrow(1, i * C2, C2);
+    if (repeat_upsampler) {
+      // The frame-rate term broadcast over each hop of samples: a repeat without a copy.
+      y = (y.view({B, C2, T / hop, hop}) + c.unsqueeze(3)).view({B, C2, T});
+    } else {
+      y = y + c;
+    }
+    const auto gf = y.chunk(2, 1);
+    y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
+    const auto rs = output[i]->as<nn::Conv1d>()->forward(y).chunk(2, 1);
+    x = (x + rs[0]) * M_SQRT1_2;
+    skip = i == 0 ? rs[1] : skip + rs[1];
+  }
+  x = torch::relu(skip_projection->forward(skip * (1.0 / std::sqrt(static_cast<double>(layers)))));
+  return final_projection->forward(x).squeeze(1);
+}
+
+}  // namespace rg

@@ -1,0 +1,37 @@
+// CDiffuSE's ε-network (DiffWave's residual stack) split at the step boundary: the conditioner
+// path and the step embeddings can be computed once, then reused by every reverse step.
+#pragma once
+#include <torch/torch.h>
+
+#include "config.h"
+
+namespace rg {
+
+struct WaveNetImpl : torch::nn::Module {
+  explicit WaveNetImpl(const ModelConfig& config);
+
+  // spec [B, bins, F] → per-layer conditioner terms, all layers in one GEMM:
+  // [B, L·2C, F·hop] for the transposed upsampler, [B, L·2C, F] (frame rate) for "repeat".
+  torch::Tensor condition(const torch::Tensor& spec);
+  // t [N] (fractional training steps) → per-layer step terms [N, L, C].
+  torch::Tensor step_terms(const torch::Tensor& t);
+  // x [B, T]; cond from condition(); steps [B or 1, L, C] from step_terms(). Returns ε̂ [B, T].
+  torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cond, const torch::Tensor& steps);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& spec, const torch::Tensor& t) {
+    return forward_cached(x, condition(spec), step_terms(t));
+  }
+
+  int layers, channels, hop;
+  bool repeat_upsampler;
+  torch::Tensor embedding_table;  // [T, 128] sinusoidal, a buffer
+  torch::nn::Conv1d input_projection{nullptr};
+  torch::nn::Linear embed1{nullptr}, embed2{nullptr};
+  torch::nn::ConvTranspose2d up1{nullptr}, up2{nullptr};
+  torch::nn::Conv1d cond_projection{nullptr};   // bins → L·2C
+  torch::nn::Linear step_projection{nullptr};   // 512 → L·C
+  torch::nn::ModuleList dilated, output;         // per layer: C → 2C (k3), C → 2C (1×1)
+  torch::nn::Conv1d skip_projection{nullptr}, final_projection{nullptr};
+};
+TORCH_MODULE(WaveNet);
+
+}  // namespace rg

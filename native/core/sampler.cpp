@@ -1,0 +1,76 @@
+#include "sampler.h"
+
+#include <cmath>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "error.h"
+#include "spectrogram.h"
+
+namespace rg {
+
+namespace {
+
+// Swaps the EMA weights into the networks for the duration of a call.
+class EmaWeights {
+ public:
+  EmaWeights(Model& model, bool on) : model_(model), on_(on) { swap(); }
+  ~EmaWeights() { swap(); }
+
+ private:
+  void swap() {
+    if (!on_) return;
+    torch::NoGradGuard no_grad;
+    const auto params = model_.parameters();
+    auto& ema = model_.train_state().ema;
+    for (size_t i = 0; i < params.size(); ++i) {
+      const auto held = params[i].clone();
+      params[i].copy_(ema[i]);
+      ema[i].copy_(held);
+    }
+  }
+  Model& model_;
+  bool on_;
+};
+
+}  // namespace
+
+torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options) {
+  const auto& cfg = model.config();
+  const auto rs = reverse_schedule(model.schedule(), options.betas);
+  const auto y = model.prepare(degraded, "input");
+  const int64_t length = degraded.size(1);
+  EmaWeights weights(model, options.use_ema);
+  model.set_training(false);
+  c10::InferenceMode inference;
+  auto& counters = model.counters();
+
+  // Step-invariant work, once per call.
+  const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
+  const auto cond = model.denoiser()->condition(spec);
+  ++counters.conditioner_runs;
+  const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
+  ++counters.step_embedding_runs;
+  const auto prior = model.prior_log_variance(y, spec);
+  const auto sigma = prior.defined() ? torch::exp(0.5 * prior) : torch::ones_like(y);
+
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  const auto noise = [&] { return gaussian(gen, y.sizes(), model.device()) * sigma; };
+  const int S = rs.size();
+  auto x = std::sqrt(rs.alpha_bar[S - 1]) * y + std::sqrt(rs.delta[S - 1]) * noise();
+  for (int n = S - 1; n >= 0; --n) {
+    if (options.cancel && options.cancel->load()) throw Error(kAborted, "restoration aborted");
+    const auto eps = model.denoiser()->forward_cached(x, cond, steps.narrow(0, n, 1));
+    ++counters.network_runs;
+    if (n > 0) {
+      x = rs.c1[n] * x + rs.c2[n] * y - rs.c3[n] * eps + std::sqrt(rs.delta_bar[n]) * noise();
+    } else {
+      x = rs.c1[n] * x - rs.c3[n] * eps;
+      x = (1 - cfg.output_blend) * x + cfg.output_blend * y;
+    }
+    x = x.clamp(-1.0, 1.0);
+  }
+  return x.narrow(1, 0, length).to(torch::kCPU).contiguous();
+}
+
+}  // namespace rg

@@ -1,0 +1,26 @@
+// The fused sampler: CDiffuSE's whole conditional reverse process in one call. Everything that
+// does not depend on the step (spectrogram, upsampled conditioner and its per-layer projections,
+// step embeddings for the schedule, Σ_prior) is computed once per call.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model.h"
+
+namespace rg {
+
+struct RestoreOptions {
+  std::vector<double> betas;  // inference schedule; empty = the training schedule
+  uint64_t seed = 0;
+  bool use_ema = true;
+  const std::atomic<bool>* cancel = nullptr;  // checked before every step → rg::Error(kAborted)
+};
+
+// degraded [B, T] → restored [B, T].
+torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options);
+
+}  // namespace rg

@@ -1,0 +1,39 @@
+#include <cstdlib>
+#include <cstring>
+
+#include "test.h"
+
+namespace rgtest {
+
+std::vector<Case>& registry() {
+  static std::vector<Case> cases;
+  return cases;
+}
+
+static int g_failures = 0;
+
+void fail(const char* file, int line, const std::string& what) {
+  ++g_failures;
+  std::cerr << "  " << file << ":" << line << ": " << what << "\n";
+}
+
+}  // namespace rgtest
+
+// Usage: rg_tests [name-substring]. RG_DEVICE=cuda runs the device-aware tests on CUDA.
+int main(int argc, char** argv) {
+  int passed = 0, failed = 0;
+  for (auto& c : rgtest::registry()) {
+    if (argc > 1 && !std::strstr(c.name, argv[1])) continue;
+    const int before = rgtest::g_failures;
+    try {
+      c.fn();
+    } catch (const std::exception& e) {
+      rgtest::fail(c.name, 0, std::string("uncaught exception: ") + e.what());
+    }
+    const bool ok = rgtest::g_failures == before;
+    (ok ? passed : failed)++;
+    std::cout << (ok ? "ok   " : "FAIL ") << c.name << std::endl;
+  }
+  std::cout << passed << " passed, " << failed << " failed" << std::endl;
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

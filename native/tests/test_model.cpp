@@ -1,0 +1,200 @@
+#include <cmath>
+#include <cstdio>
+
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "helpers.h"
+#include "loss.h"
+#include "model.h"
+#include "nets/encoder.h"
+#include "sampler.h"
+#include "test.h"
+#include "trainer.h"
+
+using rg::PriorKind;
+using rgtest::device;
+using rgtest::tiny;
+
+TEST_CASE("model: speech-base sizes match CDiffuSE Base and the paper's Base encoders") {
+  rg::ModelConfig c;  // the defaults are CDiffuSE Base
+  rg::Model m(c, torch::kCPU, 1);
+  const auto n = m.param_counts();
+  CHECK(std::fabs(n.denoiser - 4.28e6) <= 0.01 * 4.28e6);
+  CHECK(std::fabs(n.prior - 93e3) <= 0.03 * 93e3);
+  CHECK(std::fabs(n.posterior - 93e3) <= 0.03 * 93e3);
+  CHECK(n.total == n.denoiser + n.prior + n.posterior);
+  rg::ModelConfig standard = c;
+  standard.prior = PriorKind::Standard;
+  CHECK(rg::Model(standard, torch::kCPU, 1).param_counts().prior == 0);
+}
+
+TEST_CASE("model: soft bound is 0 at 0, stays inside its bounds and keeps its gradient") {
+  auto raw = torch::tensor({-1e4, -5.0, 0.0, 5.0, 1e4}, torch::requires_grad());
+  const auto v = rg::soft_bound(raw, -6, 4);
+  CHECK_CLOSE(v[2].item<double>(), 0.0, 1e-6);
+  CHECK(v.min().item<double>() >= -6 && v.max().item<double>() <= 4);
+  v.sum().backward();
+  CHECK(raw.grad()[1].item<double>() > 0 && raw.grad()[3].item<double>() > 0);
+}
+
+TEST_CASE("loss: each term equals a float64 reference; L_PM is 2·KL(post‖prior) + 1 per element") {
+  torch::manual_seed(3);
+  const int64_t B = 3, T = 257;
+  const auto x0 = torch::randn({B, T}) * 0.3, target = torch::randn({B, T}), pred = torch::randn({B, T});
+  const auto post = torch::rand({B, T}) * 6 - 4, prior = torch::rand({B, T}) * 6 - 4;
+  const double abT = 0.41, eta = 0.7, lambda = 1.3;
+  const auto l = rg::joint_loss(x0, target, pred, post, prior, abT, eta, lambda, true);
+  auto d = [](const torch::Tensor& t) { return t.to(torch::kFloat64).contiguous(); };
+  const auto X = d(x0), E = d(target), P = d(pred), Lq = d(post), Lp = d(prior);
+  const double* x = X.data_ptr<double>(); const double* e = E.data_ptr<double>(); const double* p = P.data_ptr<double>();
+  const double* q = Lq.data_ptr<double>(); const double* r = Lp.data_ptr<double>();
+  double lr = 0, dm = 0, pm = 0, kl = 0;
+  const int64_t N = B * T;
+  for (int64_t i = 0; i < N; ++i) {
+    const double vq = std::exp(q[i]), vp = std::exp(r[i]);
+    lr += abT * x[i] * x[i] / vq + std::log(vq);
+    dm += (e[i] - p[i]) * (e[i] - p[i]) / vq;
+    pm += std::log(vp / vq) + vq / vp;
+    kl += 0.5 * (vq / vp - 1 + std::log(vp / vq));  // KL(N(0,vq) ‖ N(0,vp))
+  }
+  const auto rel = [](double a, double b) { return std::fabs(a - b) / std::max(std::fabs(b), 1e-12); };
+  CHECK(rel(l.lr.item<double>(), lr / N) < 1e-5);
+  CHECK(rel(l.dm.item<double>(), dm / N) < 1e-5);
+  CHECK(rel(l.pm.item<double>(), pm / N) < 1e-5);
+  CHECK(rel(l.pm.item<double>(), (2 * kl + N) / N) < 1e-5);
+  CHECK(rel(l.total.item<double>(), (eta * lr + dm + lambda * pm) / N) < 1e-5);
+}
+
+TEST_CASE("loss: with zero-initialised heads the learned loss at step 0 is the standard one") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  rg::Model standard(tiny(PriorKind::Standard), device(), 11), learned(tiny(PriorKind::Learned), device(), 11);
+  const auto t = torch::tensor({3, 40}, torch::kLong);
+  const auto n = torch::randn({2, 512}).to(device());
+  const auto ls = rg::training_loss(standard, x0.to(device()), y.to(device()), t, n);
+  const auto ll = rg::training_loss(learned, x0.to(device()), y.to(device()), t, n);
+  CHECK(torch::equal(ls.terms.dm, ll.terms.dm));
+  // The other terms at σ = 1 in closed form: L_LR = ᾱ_T·mean(x0²), L_PM = 1.
+  const double abT = learned.schedule().alpha_bar.back();
+  CHECK_CLOSE(ll.terms.lr.item<double>(), abT * x0.pow(2).mean().item<double>(), 1e-6);
+  CHECK_CLOSE(ll.terms.pm.item<double>(), 1.0, 1e-7);
+  CHECK_CLOSE(ll.sigma_post.item<double>(), 1.0, 1e-7);
+}
+
+TEST_CASE("loss: gradients reach the denoiser, the prior and the posterior") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  rg::Model m(tiny(PriorKind::Learned), device(), 5);
+  for (int i = 0; i < 3; ++i) rg::train_step(m, x0, y, 1e-2);  // move the zero heads off zero
+  const auto l = rg::training_loss(m, x0.to(device()), y.to(device()), torch::tensor({10, 30}, torch::kLong),
+                                   torch::randn({2, 512}).to(device()));
+  for (auto& p : m.parameters()) p.mutable_grad() = torch::Tensor();
+  l.terms.total.backward();
+  for (const auto& [name, p] : m.named_parameters()) {
+    const bool reached = p.grad().defined() && p.grad().abs().sum().item<double>() > 0;
+    if (!reached) rgtest::fail(__FILE__, __LINE__, "no gradient reaches " + name);
+  }
+}
+
+TEST_CASE("trainer: a tiny model of each prior kind overfits a fixed pair, σ inside its bounds") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  for (auto kind : {PriorKind::Standard, PriorKind::PriorGrad, PriorKind::Learned}) {
+    auto cfg = tiny(kind);
+    rg::Model m(cfg, device(), 21);
+    double first = 0, last = 0;
+    for (int i = 0; i < 500; ++i) {
+      const auto st = rg::train_step(m, x0, y, 3e-3);
+      CHECK(std::isfinite(st.loss));
+      // The unweighted error: L_DM of the learned prior is weighted by 1/σ², which grows as σ
+      // shrinks towards the signal's scale, so it measures fit against a moving yardstick.
+      if (i < 20) first += st.mse / 20;
+      if (i >= 480) last += st.mse / 20;
+      const double lo = std::exp(0.5 * cfg.log_var_min), hi = std::exp(0.5 * cfg.log_var_max);
+      if (!(st.sigma_post >= lo && st.sigma_post <= hi && st.sigma_prior >= lo && st.sigma_prior <= hi))
+        rgtest::fail(__FILE__, __LINE__, "σ left its bounds");
+    }
+    if (!(last * 5 <= first))
+      rgtest::fail(__FILE__, __LINE__, std::string(rg::prior_name(kind)) + ": the ε error fell from " +
+                                           std::to_string(first) + " to " + std::to_string(last) + ", under 5×");
+  }
+}
+
+TEST_CASE("sampler: same seed gives identical output, another seed differs; step-invariant work runs once") {
+  const auto [x0, y] = rgtest::tone_pair(2, 700);
+  rg::Model m(tiny(PriorKind::Learned), device(), 2);
+  for (int i = 0; i < 5; ++i) rg::train_step(m, x0, y, 1e-2);
+  rg::RestoreOptions o;
+  o.betas = m.config().fast_betas;
+  o.seed = 9;
+  const auto before = m.counters().conditioner_runs.load(), nets = m.counters().network_runs.load();
+  const auto a = rg::restore(m, y, o), b = rg::restore(m, y, o);
+  CHECK(a.sizes() == y.sizes());
+  CHECK(torch::equal(a, b));
+  CHECK(m.counters().conditioner_runs.load() - before == 2);
+  CHECK(m.counters().network_runs.load() - nets == 12);
+  o.seed = 10;
+  CHECK(!torch::equal(a, rg::restore(m, y, o)));
+  CHECK(torch::isfinite(a).all().item<bool>());
+}
+
+TEST_CASE("sampler: cancel aborts between steps and the model stays usable") {
+  const auto [x0, y] = rgtest::tone_pair(1, 300);
+  rg::Model m(tiny(PriorKind::Standard), device(), 2);
+  std::atomic<bool> cancel{true};
+  rg::RestoreOptions o;
+  o.cancel = &cancel;
+  CHECK_THROWS_CODE(rg::restore(m, y, o), rg::kAborted);
+  cancel = false;
+  CHECK(rg::restore(m, y, o).size(1) == 300);
+}
+
+TEST_CASE("input: NaN, Inf, empty, too short and mismatched batches are rejected") {
+  rg::Model m(tiny(PriorKind::Standard), device(), 2);
+  const rg::RestoreOptions o;
+  auto bad = torch::zeros({1, 100});
+  bad[0][5] = NAN;
+  CHECK_THROWS_CODE(rg::restore(m, bad, o), rg::kInput);
+  bad[0][5] = INFINITY;
+  CHECK_THROWS_CODE(rg::restore(m, bad, o), rg::kInput);
+  CHECK_THROWS_CODE(rg::restore(m, torch::zeros({1, 3}), o), rg::kInput);
+  CHECK_THROWS_CODE(rg::restore(m, torch::zeros({0, 100}), o), rg::kInput);
+  CHECK_THROWS_CODE(rg::train_step(m, torch::zeros({1, 100}), torch::zeros({1, 90})), rg::kInput);
+}
+
+TEST_CASE("checkpoint: save and load round trip is bit-exact, resumes training identically") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  rg::Model m(tiny(PriorKind::Learned), device(), 4);
+  for (int i = 0; i < 4; ++i) rg::train_step(m, x0, y, 1e-2);
+  const std::string path = "/tmp/rg_test_ckpt.safetensors";
+  rg::save_checkpoint(m, path);
+  auto loaded = rg::load_checkpoint(path, device());
+  const auto a = m.named_parameters(), b = loaded->named_parameters();
+  CHECK(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].first == b[i].first && torch::equal(a[i].second, b[i].second));
+    CHECK(torch::equal(m.train_state().ema[i], loaded->train_state().ema[i]));
+    CHECK(torch::equal(m.train_state().adam_v[i], loaded->train_state().adam_v[i]));
+  }
+  CHECK(loaded->train_state().step == 4);
+  // The generator state travels too: the next step is the same in both.
+  const auto s1 = rg::train_step(m, x0, y, 1e-2), s2 = rg::train_step(*loaded, x0, y, 1e-2);
+  CHECK(s1.loss == s2.loss);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("checkpoint: corrupt and truncated files are rejected with E_CHECKPOINT") {
+  rg::Model m(tiny(PriorKind::Standard), device(), 4);
+  const std::string path = "/tmp/rg_test_bad.safetensors";
+  rg::save_checkpoint(m, path);
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fclose(f);
+  CHECK(truncate(path.c_str(), size / 2) == 0);
+  CHECK_THROWS_CODE(rg::load_checkpoint(path, device()), rg::kCheckpoint);
+  f = std::fopen(path.c_str(), "wb");
+  std::fputs("not a checkpoint at all", f);
+  std::fclose(f);
+  CHECK_THROWS_CODE(rg::load_checkpoint(path, device()), rg::kCheckpoint);
+  CHECK_THROWS_CODE(rg::load_checkpoint("/tmp/does-not-exist.safetensors", device()), rg::kCheckpoint);
+  std::remove(path.c_str());
+}
