@@ -11,6 +11,7 @@ inline constexpr const char* kConfig = "E_CONFIG";          // invalid model con
 inline constexpr const char* kCheckpoint = "E_CHECKPOINT";  // unreadable, corrupt or mismatched file
 inline constexpr const char* kAborted = "E_ABORTED";        // cancelled between steps
 inline constexpr const char* kIo = "E_IO";                  // file system failure
+inline constexpr const char* kDisposed = "E_DISPOSED";      // the model was disposed
 inline constexpr const char* kNative = "E_NATIVE";          // anything else raised by LibTorch
 
 class Error : public std::runtime_error {

@@ -293,7 +293,8 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size) {
 SafetensorsFile read_safetensors(const std::string& path, uint64_t max_bytes) {
   const std::string cannot_open = "cannot open checkpoint '" + path + "': ";
   Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below as not a file.
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (f.fd < 0) throw Error(kCheckpoint, cannot_open + errno_text(errno));
   struct stat st;
   if (::fstat(f.fd, &st) != 0) throw Error(kCheckpoint, cannot_open + errno_text(errno));

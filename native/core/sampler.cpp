@@ -54,8 +54,17 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
   const auto prior = model.prior_log_variance(y, spec);
   const auto sigma = prior.defined() ? torch::exp(0.5 * prior) : torch::ones_like(y);
 
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  const auto noise = [&] { return gaussian(gen, y.sizes(), model.device()) * sigma; };
+  const int64_t B = y.size(0);
+  if (options.seeds.empty() || (options.seeds.size() != 1 && static_cast<int64_t>(options.seeds.size()) != B))
+    throw Error(kInput, "give one seed, or one seed per input");
+  std::vector<at::Generator> gens;
+  for (int64_t b = 0; b < B; ++b)
+    gens.push_back(at::make_generator<at::CPUGeneratorImpl>(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]));
+  const auto noise = [&] {
+    std::vector<torch::Tensor> rows;
+    for (auto& g : gens) rows.push_back(torch::randn({y.size(1)}, g, torch::kFloat32));
+    return torch::stack(rows).to(model.device()) * sigma;
+  };
   const int S = rs.size();
   auto x = std::sqrt(rs.alpha_bar[S - 1]) * y + std::sqrt(rs.delta[S - 1]) * noise();
   for (int n = S - 1; n >= 0; --n) {

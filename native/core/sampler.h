@@ -15,7 +15,9 @@ namespace rg {
 
 struct RestoreOptions {
   std::vector<double> betas;  // inference schedule; empty = the training schedule
-  uint64_t seed = 0;
+  // One seed per batch item (or one for all, offset by the item's index): an item's noise does
+  // not depend on what else shares its batch.
+  std::vector<uint64_t> seeds = {0};
   bool use_ema = true;
   const std::atomic<bool>* cancel = nullptr;  // checked before every step → rg::Error(kAborted)
 };

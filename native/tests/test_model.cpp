@@ -124,15 +124,20 @@ TEST_CASE("sampler: same seed gives identical output, another seed differs; step
   for (int i = 0; i < 5; ++i) rg::train_step(m, x0, y, 1e-2);
   rg::RestoreOptions o;
   o.betas = m.config().fast_betas;
-  o.seed = 9;
+  o.seeds = {9};
   const auto before = m.counters().conditioner_runs.load(), nets = m.counters().network_runs.load();
   const auto a = rg::restore(m, y, o), b = rg::restore(m, y, o);
   CHECK(a.sizes() == y.sizes());
   CHECK(torch::equal(a, b));
   CHECK(m.counters().conditioner_runs.load() - before == 2);
   CHECK(m.counters().network_runs.load() - nets == 12);
-  o.seed = 10;
+  o.seeds = {10};
   CHECK(!torch::equal(a, rg::restore(m, y, o)));
+  // An item restores the same alone as in a batch, given its seed.
+  o.seeds = {9, 10};
+  const auto pair = rg::restore(m, y, o);
+  o.seeds = {10};
+  CHECK(torch::allclose(pair[1], rg::restore(m, y.narrow(0, 1, 1), o)[0], 1e-5, 1e-6));
   CHECK(torch::isfinite(a).all().item<bool>());
 }
 

@@ -1,0 +1,192 @@
+/**
+ * Model configurations and presets. The same fields, with the same names, are stored in every
+ * checkpoint's metadata and validated again by the native core.
+ */
+import { ConfigError } from './errors';
+
+/** Which noise prior the diffusion model uses. */
+export type PriorKind = 'standard' | 'priorgrad' | 'learned';
+
+/** Everything that defines a model. */
+export interface ModelConfig {
+  /** `standard`: ε ~ N(0, I) (CDiffuSE); `priorgrad`: handcrafted Σ_y from frame energy; `learned`: RestoreGrad. */
+  prior: PriorKind;
+  /** Sample rate the model works at, in Hz. */
+  sampleRate: number;
+  /** Residual layers of the ε-network. */
+  residualLayers: number;
+  /** Channels of each residual layer. */
+  residualChannels: number;
+  /** Dilations cycle through 1, 2, ..., 2^(dilationCycle−1). */
+  dilationCycle: number;
+  /** FFT size of the conditioner's spectrogram. */
+  nFft: number;
+  /** Hop between spectrogram frames, in samples. */
+  hop: number;
+  /** `transposed`: CDiffuSE's learned ×256 upsampler; `repeat`: frames repeated (hop× cheaper projections). */
+  upsampler: 'transposed' | 'repeat';
+  /** Width of the step-embedding MLP. */
+  embeddingHidden: number;
+  /** First-stage width of the Prior/Posterior encoders (Tiny 8, Base 16, Large 32). */
+  encoderWidth: number;
+  /** Residual blocks per encoder stage (ResNet-20: 3). */
+  encoderBlocks: number;
+  /** Soft lower bound of log σ². */
+  logVarMin: number;
+  /** Soft upper bound of log σ². */
+  logVarMax: number;
+  /** PriorGrad's lower bound on σ. */
+  priorgradFloor: number;
+  /** Diffusion steps of the training schedule. */
+  trainSteps: number;
+  /** First β of the linear training schedule. */
+  betaStart: number;
+  /** Last β of the linear training schedule. */
+  betaEnd: number;
+  /** The 6-step fast inference schedule (β per step). */
+  fastBetas: number[];
+  /** The 3-step fast inference schedule (β per step). */
+  fast3Betas: number[];
+  /** Share of the degraded input mixed into the output (CDiffuSE: 0.2). */
+  outputBlend: number;
+  /** Weight η of the latent-regularisation term L_LR. */
+  eta: number;
+  /** Weight λ of the prior-matching term L_PM. */
+  lambda: number;
+  /** Default Adam learning rate. */
+  lr: number;
+  /** Gradient-norm clipping threshold (0: none). */
+  gradClip: number;
+  /** Decay of the exponential moving average of the weights used for restoration. */
+  emaDecay: number;
+}
+
+/** Named configurations. */
+export type PresetName = 'speech-tiny' | 'speech-small' | 'speech-base';
+
+/** CDiffuSE Base: 30 layers × 64 channels, ≈4.28 M parameters, Base encoders (≈93 k each). */
+const base: ModelConfig = {
+  prior: 'learned',
+  sampleRate: 16000,
+  residualLayers: 30,
+  residualChannels: 64,
+  dilationCycle: 10,
+  nFft: 1024,
+  hop: 256,
+  upsampler: 'transposed',
+  embeddingHidden: 512,
+  encoderWidth: 16,
+  encoderBlocks: 3,
+  logVarMin: -6,
+  logVarMax: 4,
+  priorgradFloor: 0.1,
+  trainSteps: 50,
+  betaStart: 1e-4,
+  betaEnd: 0.035,
+  fastBetas: [1e-4, 1e-3, 0.01, 0.05, 0.2, 0.35],
+  fast3Betas: [1e-3, 0.1, 0.45],
+  outputBlend: 0.2,
+  eta: 1,
+  lambda: 1,
+  lr: 2e-4,
+  gradClip: 1,
+  emaDecay: 0.999,
+};
+
+/** The presets. `speech-tiny` is for tests; `speech-small` trains on a laptop CPU; `speech-base` is the paper's. */
+export const presets: Readonly<Record<PresetName, Readonly<ModelConfig>>> = {
+  'speech-tiny': {
+    ...base,
+    residualLayers: 4,
+    residualChannels: 16,
+    dilationCycle: 4,
+    nFft: 256,
+    hop: 64,
+    upsampler: 'repeat',
+    embeddingHidden: 64,
+    encoderWidth: 4,
+    encoderBlocks: 1,
+    lr: 1e-3,
+  },
+  'speech-small': {
+    ...base,
+    residualLayers: 12,
+    residualChannels: 32,
+    dilationCycle: 6,
+    upsampler: 'repeat',
+    embeddingHidden: 256,
+    encoderWidth: 8,
+  },
+  'speech-base': base,
+};
+
+/** Default training crop: 62 frames, CDiffuSE's 15,872 samples at hop 256. */
+export function defaultCropLength(config: Pick<ModelConfig, 'hop'>): number {
+  return 62 * config.hop;
+}
+
+const numberRanges: Partial<Record<keyof ModelConfig, [number, number, 'int' | 'real']>> = {
+  sampleRate: [1000, 192000, 'int'],
+  residualLayers: [1, 128, 'int'],
+  residualChannels: [1, 1024, 'int'],
+  dilationCycle: [1, 16, 'int'],
+  nFft: [16, 8192, 'int'],
+  hop: [1, 8192, 'int'],
+  embeddingHidden: [1, 4096, 'int'],
+  encoderWidth: [1, 256, 'int'],
+  encoderBlocks: [1, 16, 'int'],
+  logVarMin: [-30, 0, 'real'],
+  logVarMax: [0, 30, 'real'],
+  priorgradFloor: [1e-6, 1, 'real'],
+  trainSteps: [2, 10000, 'int'],
+  betaStart: [1e-9, 1, 'real'],
+  betaEnd: [1e-9, 1, 'real'],
+  outputBlend: [0, 1, 'real'],
+  eta: [0, 1e6, 'real'],
+  lambda: [0, 1e6, 'real'],
+  lr: [1e-12, 1, 'real'],
+  gradClip: [0, 1e9, 'real'],
+  emaDecay: [0, 1, 'real'],
+};
+
+/** True for the names of the presets. */
+export function isPresetName(name: unknown): name is PresetName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(presets, name);
+}
+
+/**
+ * Merges `overrides` over a preset (default `speech-small`) and checks every field: unknown
+ * names (a misspelt option), wrong types and out-of-range values throw {@link ConfigError}.
+ */
+export function resolveConfig(preset: PresetName | undefined, overrides: Partial<ModelConfig> = {}): ModelConfig {
+  if (preset !== undefined && !isPresetName(preset))
+    throw new ConfigError(`unknown preset '${String(preset)}'; use one of ${Object.keys(presets).join(', ')}`);
+  if (typeof overrides !== 'object' || overrides === null) throw new ConfigError('config must be an object');
+  const start = presets[preset ?? 'speech-small'];
+  for (const key of Object.keys(overrides))
+    if (!(key in start)) throw new ConfigError(`unknown config field '${key}'`);
+  const config: ModelConfig = { ...start, ...overrides, fastBetas: [...(overrides.fastBetas ?? start.fastBetas)], fast3Betas: [...(overrides.fast3Betas ?? start.fast3Betas)] };
+  validateConfig(config);
+  return config;
+}
+
+/** Throws {@link ConfigError} naming the first invalid field. */
+export function validateConfig(c: ModelConfig): void {
+  if (!['standard', 'priorgrad', 'learned'].includes(c.prior))
+    throw new ConfigError(`prior must be 'standard', 'priorgrad' or 'learned', got '${String(c.prior)}'`);
+  if (c.upsampler !== 'transposed' && c.upsampler !== 'repeat')
+    throw new ConfigError(`upsampler must be 'transposed' or 'repeat', got '${String(c.upsampler)}'`);
+  for (const [key, [lo, hi, kind]] of Object.entries(numberRanges) as [keyof ModelConfig, [number, number, string]][]) {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (kind === 'int' && !Number.isInteger(v)))
+      throw new ConfigError(`config.${key} must be ${kind === 'int' ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${String(v)}`);
+  }
+  for (const key of ['fastBetas', 'fast3Betas'] as const) {
+    const list = c[key];
+    if (!Array.isArray(list) || list.length === 0 || !list.every((b) => typeof b === 'number' && b > 0 && b < 1))
+      throw new ConfigError(`config.${key} must be a non-empty list of β in (0, 1)`);
+  }
+  if (c.hop > c.nFft) throw new ConfigError('config.hop must not exceed config.nFft');
+  if (c.upsampler === 'transposed' && c.hop !== 256)
+    throw new ConfigError("the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
+}

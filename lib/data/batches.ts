@@ -1,0 +1,93 @@
+/**
+ * Training batches: random crops of {clean, degraded} pairs drawn from an array (sampled with a
+ * seeded generator) or read from an iterable as a stream, never all held in memory.
+ */
+import { InputError } from '../errors';
+import { Random } from '../random';
+
+/** One training example: the clean signal and its degraded observation, sample-aligned. */
+export interface Pair {
+  clean: Float32Array;
+  degraded: Float32Array;
+}
+
+/** Pairs as an array (sampled at random) or an (async) iterable (read in order, reopened at its end). */
+export type PairSource = readonly Pair[] | Iterable<Pair> | AsyncIterable<Pair>;
+
+/** A batch laid out row after row: `batchSize × cropLength` samples in each array. */
+export interface Batch {
+  clean: Float32Array;
+  degraded: Float32Array;
+}
+
+function checkPair(p: unknown, index: number): Pair {
+  const pair = p as Partial<Pair> | null;
+  if (!pair || !(pair.clean instanceof Float32Array) || !(pair.degraded instanceof Float32Array))
+    throw new InputError(`training pair ${index} must be {clean: Float32Array, degraded: Float32Array}`);
+  if (pair.clean.length !== pair.degraded.length)
+    throw new InputError(`training pair ${index}: clean has ${pair.clean.length} samples, degraded ${pair.degraded.length}`);
+  if (pair.clean.length === 0) throw new InputError(`training pair ${index} is empty`);
+  for (const [name, x] of [['clean', pair.clean], ['degraded', pair.degraded]] as const)
+    for (let i = 0; i < x.length; i++)
+      if (!Number.isFinite(x[i])) throw new InputError(`training pair ${index}: ${name} has a non-finite sample at ${i}`);
+  return pair as Pair;
+}
+
+/** Draws batches of random crops; a pair shorter than the crop is zero-padded. */
+export class BatchSampler {
+  private readonly random: Random;
+  private iterator?: Iterator<Pair> | AsyncIterator<Pair>;
+  private read = 0;
+
+  constructor(
+    private readonly source: PairSource,
+    private readonly batchSize: number,
+    private readonly cropLength: number,
+    seed: number,
+  ) {
+    this.random = new Random(seed);
+    if (Array.isArray(source)) {
+      if (source.length === 0) throw new InputError('training data is empty');
+    } else if (!source || (typeof (source as AsyncIterable<Pair>)[Symbol.asyncIterator] !== 'function' && typeof (source as Iterable<Pair>)[Symbol.iterator] !== 'function')) {
+      throw new InputError('training data must be an array or an (async) iterable of {clean, degraded} pairs');
+    }
+  }
+
+  /** The next batch, or null when a streamed source has nothing more to give. */
+  async next(): Promise<Batch | null> {
+    const clean = new Float32Array(this.batchSize * this.cropLength);
+    const degraded = new Float32Array(this.batchSize * this.cropLength);
+    for (let b = 0; b < this.batchSize; b++) {
+      const pair = await this.nextPair();
+      if (!pair) return null;
+      const n = pair.clean.length;
+      const start = n > this.cropLength ? this.random.int(n - this.cropLength + 1) : 0;
+      const end = Math.min(n, start + this.cropLength);
+      clean.set(pair.clean.subarray(start, end), b * this.cropLength);
+      degraded.set(pair.degraded.subarray(start, end), b * this.cropLength);
+    }
+    return { clean, degraded };
+  }
+
+  private async nextPair(): Promise<Pair | null> {
+    if (Array.isArray(this.source)) {
+      const i = this.random.int(this.source.length);
+      return checkPair(this.source[i], i);
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!this.iterator) this.iterator = this.open();
+      const r = await this.iterator.next();
+      if (!r.done) return checkPair(r.value, this.read++);
+      this.iterator = undefined;  // reopen: re-iterable sources give another epoch
+      if (this.read === 0) break;
+      this.read = 0;
+      if (attempt === 0) continue;
+    }
+    return null;
+  }
+
+  private open(): Iterator<Pair> | AsyncIterator<Pair> {
+    const s = this.source as AsyncIterable<Pair> & Iterable<Pair>;
+    return typeof s[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]() : s[Symbol.iterator]();
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The model object: create or load, train, restore, save, dispose. Heavy work runs on the model's
+ * own native thread; every method here only validates, queues and awaits.
+ */
+import * as os from 'os';
+
+import { defaultCropLength, isPresetName, ModelConfig, PresetName, PriorKind, resolveConfig } from './config';
+import { BatchSampler, PairSource } from './data/batches';
+import { AbortError, DisposedError, fromNative, InputError } from './errors';
+import { native, NativeCounters, NativeInfo, NativeModel, NativeStepStats } from './native';
+import { checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
+
+/** Options of {@link createModel}. */
+export interface CreateModelOptions {
+  /** Starting configuration (default `speech-small`). */
+  preset?: PresetName;
+  /** Fields that override the preset. */
+  config?: Partial<ModelConfig>;
+  /** Shorthand for `config.prior`. */
+  prior?: PriorKind;
+  /** `cpu` (default) or `cuda[:n]`. */
+  device?: string;
+  /** Seed of the weight initialisation and of training noise (default 0). */
+  seed?: number;
+  /** Intra-op threads of this model's native jobs (default: all cores). */
+  threads?: number;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** `cpu` (default) or `cuda[:n]`. */
+  device?: string;
+  /** Intra-op threads of this model's native jobs (default: all cores). */
+  threads?: number;
+}
+
+/** Parameters of each network. */
+export interface ParameterCount {
+  total: number;
+  /** The ε-network θ. */
+  denoiser: number;
+  /** The Prior Net ψ (learned prior only). */
+  prior: number;
+  /** The Posterior Net φ (learned prior only; used in training only). */
+  posterior: number;
+}
+
+/** Statistics of one training step. */
+export interface StepStats {
+  /** Steps this model has taken in all, this one included. */
+  globalStep: number;
+  /** The total joint loss η·L_LR + L_DM + λ·L_PM (L_DM alone for the baselines). */
+  loss: number;
+  /** L_DM: the Σ-weighted diffusion loss. */
+  diffusion: number;
+  /** Unweighted mean squared error of the noise estimate. */
+  mse: number;
+  /** L_LR (learned prior only). */
+  likelihood: number;
+  /** L_PM (learned prior only). */
+  priorMatching: number;
+  /** Mean σ of the posterior (the noise scale training used). */
+  sigmaPosterior: number;
+  /** Mean σ of the prior (the noise scale restoration will use). */
+  sigmaPrior: number;
+  /** Gradient norm before clipping. */
+  gradNorm: number;
+}
+
+/** What `onProgress` receives. */
+export interface TrainProgress extends StepStats {
+  /** Steps done in this `train()` call. */
+  step: number;
+  /** Steps asked of this `train()` call. */
+  total: number;
+  stepsPerSecond: number;
+}
+
+/** Options of {@link Model.train}. */
+export interface TrainOptions {
+  /** Optimisation steps to run. */
+  steps: number;
+  /** Pairs per batch (default 8). */
+  batchSize?: number;
+  /** Samples per training crop, a multiple of the hop (default 62 hops: 15,872 samples at hop 256). */
+  cropLength?: number;
+  /** Adam learning rate (default: `config.lr`). */
+  lr?: number;
+  /** Seed of crop positions and pair order (default 0). */
+  seed?: number;
+  /** Called after a step at most every `progressIntervalMs`, and after the last step. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Throttle of `onProgress` (default 200 ms). */
+  progressIntervalMs?: number;
+  /** Stops training after the current step with an {@link AbortError}. */
+  signal?: AbortSignal;
+  /** Where to save checkpoints during training (atomically). */
+  checkpointPath?: string;
+  /** Save every this many steps (default: only at the end), when `checkpointPath` is set. */
+  checkpointEvery?: number;
+}
+
+/** What {@link Model.train} resolves to. */
+export interface TrainResult {
+  /** Steps run by this call. */
+  steps: number;
+  /** Statistics of the last step. */
+  last: StepStats;
+  /** True when a streamed data source ended before `steps`. */
+  dataExhausted: boolean;
+}
+
+/** Options of {@link Model.restore}. */
+export interface RestoreOptions {
+  /**
+   * Sampling schedule: 6 (default, CDiffuSE's fast schedule), 3, the training step count for the
+   * full schedule, or an explicit list of β.
+   */
+  steps?: number | readonly number[];
+  /** Seed of the sampling noise (default 0). Input i of an array uses seed + i. */
+  seed?: number;
+  /** Stops between diffusion steps with an {@link AbortError}. */
+  signal?: AbortSignal;
+  /** When given, must equal the model's sample rate. */
+  sampleRate?: number;
+  /** Inputs restored together in one native call (default 8). */
+  batchSize?: number;
+  /** Use the EMA weights (default true). */
+  useEma?: boolean;
+}
+
+const trainKeys = ['steps', 'batchSize', 'cropLength', 'lr', 'seed', 'onProgress', 'progressIntervalMs', 'signal', 'checkpointPath', 'checkpointEvery'] as const;
+const restoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'batchSize', 'useEma'] as const;
+const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads'] as const;
+const loadKeys = ['device', 'threads'] as const;
+const MAX_SEED = 2 ** 53 - 1;
+/** Longest input accepted in one call: ten minutes at 48 kHz. */
+const MAX_SAMPLES = 48000 * 600;
+
+let nextJobId = 1;
+
+function checkDevice(device: unknown): string {
+  if (device === undefined) return 'cpu';
+  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device))
+    throw new InputError(`device must be 'cpu' or 'cuda[:n]', got ${String(device)}`);
+  return device;
+}
+
+function checkThreads(threads: unknown): number {
+  return checkInt(threads, 'threads', 1, 1024, os.availableParallelism());
+}
+
+/** A restoration model: θ, and ψ and φ for the learned prior. */
+export class Model implements AsyncDisposable {
+  /** The model's full configuration. */
+  readonly config: ModelConfig;
+  /** Parameters per network. */
+  readonly parameterCount: ParameterCount;
+  /** The device the model lives on. */
+  readonly device: string;
+  private globalStep: number;
+  private disposed = false;
+
+  private constructor(
+    private readonly handle: NativeModel,
+    info: NativeInfo,
+  ) {
+    this.config = JSON.parse(info.config) as ModelConfig;
+    this.parameterCount = { ...info.paramCounts };
+    this.device = info.device;
+    this.globalStep = info.step;
+  }
+
+  /** @internal */
+  static async open(handle: NativeModel, start: Promise<NativeInfo>): Promise<Model> {
+    const info = await start.catch((err: unknown) => {
+      void handle.dispose().catch(() => undefined);
+      throw fromNative(err);
+    });
+    return new Model(handle, info);
+  }
+
+  /** Optimisation steps taken so far (restored from checkpoints). */
+  get step(): number {
+    return this.globalStep;
+  }
+
+  /**
+   * Trains on `{clean, degraded}` pairs: random crops, Adam, gradient clipping, EMA weights.
+   * An array is sampled at random with replacement; an iterable is read in order, reopened when it
+   * ends (a one-shot generator ends training early).
+   */
+  async train(data: PairSource, options: TrainOptions): Promise<TrainResult> {
+    this.ensureOpen();
+    checkKeys(options, trainKeys, 'train options');
+    if (options === undefined) throw new InputError('train options with `steps` are required');
+    const steps = checkInt(options.steps, 'steps', 1, 1e9);
+    const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
+    const crop = checkInt(options.cropLength, 'cropLength', this.config.hop, MAX_SAMPLES, defaultCropLength(this.config));
+    if (crop % this.config.hop !== 0) throw new InputError(`cropLength must be a multiple of the hop (${this.config.hop})`);
+    const lr = checkNumber(options.lr, 'lr', 1e-12, 1, this.config.lr);
+    const seed = checkInt(options.seed, 'seed', 0, MAX_SEED, 0);
+    const interval = checkNumber(options.progressIntervalMs, 'progressIntervalMs', 0, 3.6e6, 200);
+    const every = checkInt(options.checkpointEvery, 'checkpointEvery', 1, 1e9, steps);
+    const signal = checkSignalOption(options.signal, 'signal');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+      throw new InputError('onProgress must be a function');
+    if (options.checkpointPath !== undefined && typeof options.checkpointPath !== 'string')
+      throw new InputError('checkpointPath must be a string');
+
+    const sampler = new BatchSampler(data, batchSize, crop, seed);
+    const started = Date.now();
+    let reported = 0;
+    let last: StepStats | undefined;
+    let done = 0;
+    for (; done < steps; done++) {
+      if (signal?.aborted) throw new AbortError(`training aborted after ${done} steps`);
+      const batch = await sampler.next();
+      if (!batch) break;
+      this.ensureOpen();
+      const stats = await this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr).catch((e: unknown) => {
+        throw fromNative(e);
+      });
+      last = toStepStats(stats);
+      this.globalStep = stats.step;
+      const now = Date.now();
+      if (options.onProgress && (now - reported >= interval || done + 1 === steps)) {
+        reported = now;
+        options.onProgress({ ...last, step: done + 1, total: steps, stepsPerSecond: ((done + 1) * 1000) / Math.max(1, now - started) });
+      }
+      if (options.checkpointPath && ((done + 1) % every === 0 || done + 1 === steps)) await this.save(options.checkpointPath);
+    }
+    if (!last) throw new InputError('training data gave no batch');
+    if (options.checkpointPath && done < steps) await this.save(options.checkpointPath);
+    return { steps: done, last, dataExhausted: done < steps };
+  }
+
+  /** Restores one signal. */
+  restore(input: Float32Array, options?: RestoreOptions): Promise<Float32Array>;
+  /** Restores several signals; equal lengths share native batches. Results keep the input order. */
+  restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
+  async restore(input: Float32Array | readonly Float32Array[], options: RestoreOptions = {}): Promise<Float32Array | Float32Array[]> {
+    this.ensureOpen();
+    checkKeys(options, restoreKeys, 'restore options');
+    const single = !Array.isArray(input);
+    const inputs = single ? [input as Float32Array] : (input as readonly Float32Array[]);
+    if (inputs.length === 0) throw new InputError('no inputs to restore');
+    inputs.forEach((x, i) => checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES));
+    if (options.sampleRate !== undefined && options.sampleRate !== this.config.sampleRate)
+      throw new InputError(`input sample rate ${String(options.sampleRate)} Hz does not match the model's ${this.config.sampleRate} Hz; resample first`);
+    const betas = this.schedule(options.steps);
+    const seed = checkInt(options.seed, 'seed', 0, MAX_SEED - inputs.length, 0);
+    const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
+    const signal = checkSignalOption(options.signal, 'signal');
+    const useEma = options.useEma ?? true;
+    if (typeof useEma !== 'boolean') throw new InputError('useEma must be a boolean');
+
+    // Equal lengths go together, at most batchSize a call.
+    const groups = new Map<number, number[]>();
+    inputs.forEach((x, i) => groups.set(x.length, [...(groups.get(x.length) ?? []), i]));
+    const outputs: Float32Array[] = new Array(inputs.length);
+    for (const indices of groups.values()) {
+      for (let k = 0; k < indices.length; k += batchSize) {
+        const part = indices.slice(k, k + batchSize);
+        const length = inputs[part[0]].length;
+        const joined = new Float32Array(part.length * length);
+        part.forEach((i, row) => joined.set(inputs[i], row * length));
+        const out = await this.cancellable(signal, (jobId) =>
+          this.handle.restore(joined, part.length, betas, part.map((i) => seed + i), useEma, jobId),
+        );
+        part.forEach((i, row) => (outputs[i] = out.slice(row * length, (row + 1) * length)));
+      }
+    }
+    return single ? outputs[0] : outputs;
+  }
+
+  /** Writes a checkpoint (weights, EMA, optimiser state, config) atomically. */
+  async save(path: string): Promise<void> {
+    this.ensureOpen();
+    if (typeof path !== 'string' || path.length === 0) throw new InputError('path must be a non-empty string');
+    await this.handle.save(path).catch((e: unknown) => {
+      throw fromNative(e);
+    });
+  }
+
+  /** How often each part of the network has run: step-invariant work runs once per restore call. */
+  async counters(): Promise<NativeCounters> {
+    this.ensureOpen();
+    return this.handle.counters().catch((e: unknown) => {
+      throw fromNative(e);
+    });
+  }
+
+  /** Frees the native model after the work already queued. Later calls reject with `E_DISPOSED`. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.handle.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private ensureOpen(): void {
+    if (this.disposed) throw new DisposedError();
+  }
+
+  private schedule(steps: RestoreOptions['steps']): number[] {
+    if (steps === undefined || steps === 6) return [...this.config.fastBetas];
+    if (steps === 3) return [...this.config.fast3Betas];
+    if (steps === this.config.trainSteps) return [];
+    if (Array.isArray(steps)) {
+      if (steps.length === 0 || steps.length > this.config.trainSteps || !steps.every((b) => typeof b === 'number' && b > 0 && b < 1))
+        throw new InputError(`steps as a list must hold 1 to ${this.config.trainSteps} values of β in (0, 1)`);
+      return [...steps];
+    }
+    throw new InputError(`steps must be 6, 3, ${this.config.trainSteps} (full) or a list of β, got ${String(steps)}`);
+  }
+
+  private async cancellable<T>(signal: AbortSignal | undefined, run: (jobId: number) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new AbortError();
+    const jobId = nextJobId++;
+    const onAbort = () => this.handle.cancel(jobId);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await run(jobId);
+    } catch (e) {
+      throw fromNative(e);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function toStepStats(s: NativeStepStats): StepStats {
+  return {
+    globalStep: s.step,
+    loss: s.loss,
+    diffusion: s.diffusion,
+    mse: s.mse,
+    likelihood: s.likelihood,
+    priorMatching: s.priorMatching,
+    sigmaPosterior: s.sigmaPosterior,
+    sigmaPrior: s.sigmaPrior,
+    gradNorm: s.gradNorm,
+  };
+}
+
+/** Creates a new, untrained model from a preset and overrides. */
+export async function createModel(options: CreateModelOptions = {}): Promise<Model> {
+  checkKeys(options, createKeys, 'createModel options');
+  if (options.preset !== undefined && !isPresetName(options.preset))
+    throw new InputError(`unknown preset '${String(options.preset)}'`);
+  const config = resolveConfig(options.preset, { ...options.config, ...(options.prior !== undefined ? { prior: options.prior } : {}) });
+  const device = checkDevice(options.device);
+  const seed = checkInt(options.seed, 'seed', 0, MAX_SEED, 0);
+  const handle = new (native().NativeModel)(checkThreads(options.threads));
+  return Model.open(handle, handle.create(JSON.stringify(config), device, seed));
+}
+
+/** Loads a checkpoint written by {@link Model.save}; it resumes training where it stopped. */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  checkKeys(options, loadKeys, 'loadModel options');
+  if (typeof path !== 'string' || path.length === 0) throw new InputError('path must be a non-empty string');
+  const device = checkDevice(options.device);
+  const handle = new (native().NativeModel)(checkThreads(options.threads));
+  return Model.open(handle, handle.load(path, device));
+}

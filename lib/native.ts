@@ -1,0 +1,67 @@
+/**
+ * The typed boundary to the native addon. Nothing outside this file sees the untyped binding.
+ */
+import { LoadError } from './errors';
+import { loadBinding } from './loader';
+
+/** What the addon reports after creating or loading a model. */
+export interface NativeInfo {
+  config: string;
+  paramCounts: { total: number; denoiser: number; prior: number; posterior: number };
+  step: number;
+  device: string;
+}
+
+/** Statistics of one training step, as the core reports them. */
+export interface NativeStepStats {
+  step: number;
+  loss: number;
+  diffusion: number;
+  mse: number;
+  likelihood: number;
+  priorMatching: number;
+  sigmaPosterior: number;
+  sigmaPrior: number;
+  gradNorm: number;
+}
+
+/** How often the step-invariant and per-step parts of the network ran. */
+export interface NativeCounters {
+  conditionerRuns: number;
+  stepEmbeddingRuns: number;
+  priorRuns: number;
+  networkRuns: number;
+}
+
+/** One rg::Model on its own executor thread. All async methods run there, in call order. */
+export interface NativeModel {
+  create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
+  load(path: string, device: string): Promise<NativeInfo>;
+  save(path: string): Promise<void>;
+  trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<NativeStepStats>;
+  restore(input: Float32Array, batch: number, betas: number[], seeds: number[], useEma: boolean, jobId: number): Promise<Float32Array>;
+  /** Stops the job before its next diffusion step; false when it is not queued or running. */
+  cancel(jobId: number): boolean;
+  counters(): Promise<NativeCounters>;
+  dispose(): Promise<void>;
+}
+
+/** The addon's exports. */
+export interface Binding {
+  NativeModel: new (threads: number) => NativeModel;
+  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number };
+}
+
+let binding: Binding | undefined;
+
+/** The addon, loaded on first use. Throws {@link LoadError} with the fix when it cannot load. */
+export function native(): Binding {
+  if (!binding) {
+    try {
+      binding = loadBinding() as Binding;
+    } catch (err) {
+      throw new LoadError((err as Error).message, { cause: err });
+    }
+  }
+  return binding;
+}

@@ -1,0 +1,28 @@
+// The addon's entry point: the NativeModel class and facts about the LibTorch it was built with.
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "model_wrap.h"
+
+namespace {
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  auto o = Napi::Object::New(info.Env());
+  o.Set("torchVersion", std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                            std::to_string(TORCH_VERSION_PATCH));
+  o.Set("cudaAvailable", torch::cuda::is_available());
+  o.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeModel", rgaddon::ModelWrap::Init(env));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(restoregrad, Init)

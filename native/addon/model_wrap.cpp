@@ -1,0 +1,265 @@
+#include "model_wrap.h"
+
+#include <cstring>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "checkpoint.h"
+#include "errors.h"
+#include "error.h"
+#include "json.h"
+#include "sampler.h"
+#include "trainer.h"
+
+namespace rgaddon {
+
+namespace {
+
+rg::Model& require_model(ModelState& s) {
+  if (!s.model) throw rg::Error(rg::kDisposed, "the model has been disposed or was never created");
+  return *s.model;
+}
+
+std::string string_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+double number_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+// Copies a Float32Array into a [batch, n / batch] tensor: the JS buffer may change after the call.
+torch::Tensor batch_arg(const Napi::CallbackInfo& info, size_t i, int64_t batch, const char* name) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  auto a = info[i].As<Napi::Float32Array>();
+  const int64_t n = static_cast<int64_t>(a.ElementLength());
+  if (batch < 1 || n % batch != 0)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " length is not a multiple of the batch size");
+  return torch::from_blob(a.Data(), {batch, n / batch}, torch::kFloat32).clone();
+}
+
+
+torch::Device parse_device(const std::string& name) {
+  try {
+    torch::Device d(name);
+    if (d.is_cuda() && !torch::cuda::is_available())
+      throw rg::Error(rg::kInput, "device '" + name + "' requested but this LibTorch has no usable CUDA device");
+    return d;
+  } catch (const c10::Error&) {
+    throw rg::Error(rg::kInput, "unknown device '" + name + "' (use 'cpu' or 'cuda[:n]')");
+  }
+}
+
+Builder info_builder(rg::Model& m) {
+  const auto counts = m.param_counts();
+  const auto config = rg::json::dump(rg::config_to_json(m.config()));
+  const int64_t step = m.train_state().step;
+  const auto device = m.device().str();
+  return [=](Napi::Env env) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    o.Set("config", config);
+    auto c = Napi::Object::New(env);
+    c.Set("total", static_cast<double>(counts.total));
+    c.Set("denoiser", static_cast<double>(counts.denoiser));
+    c.Set("prior", static_cast<double>(counts.prior));
+    c.Set("posterior", static_cast<double>(counts.posterior));
+    o.Set("paramCounts", c);
+    o.Set("step", static_cast<double>(step));
+    o.Set("device", device);
+    return o;
+  };
+}
+
+}  // namespace
+
+Napi::Function ModelWrap::Init(Napi::Env env) {
+  return DefineClass(env, "NativeModel",
+                     {InstanceMethod("create", &ModelWrap::Create), InstanceMethod("load", &ModelWrap::Load),
+                      InstanceMethod("save", &ModelWrap::Save), InstanceMethod("trainStep", &ModelWrap::TrainStep),
+                      InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("cancel", &ModelWrap::Cancel),
+                      InstanceMethod("counters", &ModelWrap::Counters), InstanceMethod("dispose", &ModelWrap::Dispose)});
+}
+
+// new NativeModel(threads)
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  const double threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 1;
+  if (!(threads >= 1 && threads <= 1024)) throw Napi::RangeError::New(info.Env(), "threads must be in [1, 1024]");
+  state_->threads = static_cast<int>(threads);
+  executor_ = Executor::start();
+}
+
+ModelWrap::~ModelWrap() {
+  // Free the model on its own thread after the queued jobs; never block the JS thread here.
+  executor_->post([state = state_] { state->model.reset(); });
+  executor_->stop();
+}
+
+Napi::Promise ModelWrap::schedule(Napi::Env env, std::function<Builder(ModelState&)> work) {
+  struct Job {
+    Napi::Promise::Deferred deferred;
+    Builder builder;
+    Failure failure;
+  };
+  auto job = std::make_shared<Job>(Job{Napi::Promise::Deferred::New(env), nullptr, {}});
+  // Holds the event loop open while the job is pending and brings its result back to JS.
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                            "restoregrad", 0, 1);
+  executor_->post([job, tsfn, state = state_, work = std::move(work)]() mutable {
+    capture([&] {
+      at::set_num_threads(state->threads);  // per job: the setting is only partly process-wide
+      job->builder = work(*state);
+    }, job->failure);
+    tsfn.BlockingCall([job](Napi::Env env, Napi::Function) {
+      Failure failure = job->failure;
+      if (job->builder) {
+        try {
+          job->deferred.Resolve(job->builder(env));
+          return;
+        } catch (const Napi::Error& e) {
+          failure = {rg::kNative, e.Message()};
+        }
+      }
+      job->deferred.Reject(make_error(env, failure).Value());
+    });
+    tsfn.Release();
+  });
+  return job->deferred.Promise();
+}
+
+// create(configJson, device, seed)
+Napi::Value ModelWrap::Create(const Napi::CallbackInfo& info) {
+  const auto config_json = string_arg(info, 0, "config");
+  const auto device = string_arg(info, 1, "device");
+  const auto seed = static_cast<uint64_t>(number_arg(info, 2, "seed"));
+  return schedule(info.Env(), [=](ModelState& s) {
+    const auto config = rg::config_from_json(rg::json::parse(config_json));
+    s.model = std::make_unique<rg::Model>(config, parse_device(device), seed);
+    return info_builder(*s.model);
+  });
+}
+
+// load(path, device)
+Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
+  const auto path = string_arg(info, 0, "path");
+  const auto device = string_arg(info, 1, "device");
+  return schedule(info.Env(), [=](ModelState& s) {
+    s.model = rg::load_checkpoint(path, parse_device(device));
+    return info_builder(*s.model);
+  });
+}
+
+// save(path)
+Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
+  const auto path = string_arg(info, 0, "path");
+  return schedule(info.Env(), [=](ModelState& s) -> Builder {
+    rg::save_checkpoint(require_model(s), path);
+    return [](Napi::Env env) { return env.Undefined(); };
+  });
+}
+
+// trainStep(clean, degraded, batch, lr)
+Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
+  const auto batch = static_cast<int64_t>(number_arg(info, 2, "batch"));
+  const auto clean = batch_arg(info, 0, batch, "clean");
+  const auto degraded = batch_arg(info, 1, batch, "degraded");
+  const double lr = number_arg(info, 3, "lr");
+  return schedule(info.Env(), [=](ModelState& s) -> Builder {
+    const auto st = rg::train_step(require_model(s), clean, degraded, lr);
+    return [st](Napi::Env env) -> Napi::Value {
+      auto o = Napi::Object::New(env);
+      o.Set("step", static_cast<double>(st.step));
+      o.Set("loss", st.loss);
+      o.Set("diffusion", st.dm);
+      o.Set("mse", st.mse);
+      o.Set("likelihood", st.lr_term);
+      o.Set("priorMatching", st.pm);
+      o.Set("sigmaPosterior", st.sigma_post);
+      o.Set("sigmaPrior", st.sigma_prior);
+      o.Set("gradNorm", st.grad_norm);
+      return o;
+    };
+  });
+}
+
+// restore(input, batch, betas[], seeds[], useEma, jobId)
+Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
+  const auto batch = static_cast<int64_t>(number_arg(info, 1, "batch"));
+  const auto input = batch_arg(info, 0, batch, "input");
+  if (!info[2].IsArray()) throw Napi::TypeError::New(info.Env(), "betas must be an array");
+  rg::RestoreOptions options;
+  const auto betas = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < betas.Length(); ++i) {
+    const auto b = betas.Get(i);
+    if (!b.IsNumber()) throw Napi::TypeError::New(info.Env(), "betas must be numbers");
+    options.betas.push_back(b.As<Napi::Number>().DoubleValue());
+  }
+  if (!info[3].IsArray()) throw Napi::TypeError::New(info.Env(), "seeds must be an array");
+  const auto seeds = info[3].As<Napi::Array>();
+  options.seeds.clear();
+  for (uint32_t i = 0; i < seeds.Length(); ++i) {
+    const auto v = seeds.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "seeds must be numbers");
+    options.seeds.push_back(static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()));
+  }
+  options.use_ema = info[4].ToBoolean().Value();
+  const auto job_id = static_cast<int64_t>(number_arg(info, 5, "jobId"));
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  {
+    std::lock_guard<std::mutex> lock(state_->cancel_mutex);
+    state_->cancels[job_id] = cancel;
+  }
+  return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
+    struct Forget {  // drop the cancel flag however the job ends
+      ModelState& s;
+      int64_t id;
+      ~Forget() {
+        std::lock_guard<std::mutex> lock(s.cancel_mutex);
+        s.cancels.erase(id);
+      }
+    } forget{s, job_id};
+    options.cancel = cancel.get();
+    auto out = std::make_shared<torch::Tensor>(rg::restore(require_model(s), input, options));
+    return [out](Napi::Env env) -> Napi::Value {
+      auto a = Napi::Float32Array::New(env, out->numel());
+      std::memcpy(a.Data(), out->data_ptr<float>(), out->numel() * sizeof(float));
+      return a;
+    };
+  });
+}
+
+// cancel(jobId): the job stops before its next diffusion step.
+Napi::Value ModelWrap::Cancel(const Napi::CallbackInfo& info) {
+  const auto job_id = static_cast<int64_t>(number_arg(info, 0, "jobId"));
+  std::lock_guard<std::mutex> lock(state_->cancel_mutex);
+  const auto it = state_->cancels.find(job_id);
+  if (it != state_->cancels.end()) it->second->store(true);
+  return Napi::Boolean::New(info.Env(), it != state_->cancels.end());
+}
+
+Napi::Value ModelWrap::Counters(const Napi::CallbackInfo& info) {
+  return schedule(info.Env(), [](ModelState& s) -> Builder {
+    auto& c = require_model(s).counters();
+    const double cond = c.conditioner_runs, emb = c.step_embedding_runs, prior = c.prior_runs, net = c.network_runs;
+    return [=](Napi::Env env) -> Napi::Value {
+      auto o = Napi::Object::New(env);
+      o.Set("conditionerRuns", cond);
+      o.Set("stepEmbeddingRuns", emb);
+      o.Set("priorRuns", prior);
+      o.Set("networkRuns", net);
+      return o;
+    };
+  });
+}
+
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  return schedule(info.Env(), [](ModelState& s) -> Builder {
+    s.model.reset();
+    return [](Napi::Env env) { return env.Undefined(); };
+  });
+}
+
+}  // namespace rgaddon

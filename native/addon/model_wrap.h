@@ -1,0 +1,51 @@
+// NativeModel: the JS handle of one rg::Model. Every method that touches the model queues a job
+// on the model's own executor and returns a Promise settled on the JS thread.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <napi.h>
+
+#include "executor.h"
+#include "model.h"
+
+namespace rgaddon {
+
+// State shared by the JS handle and the jobs in flight (which may outlive the handle).
+struct ModelState {
+  std::unique_ptr<rg::Model> model;
+  int threads = 1;
+  std::mutex cancel_mutex;
+  std::map<int64_t, std::shared_ptr<std::atomic<bool>>> cancels;  // by job id
+};
+
+// Built on the executor thread, called on the JS thread to make the promise's value.
+using Builder = std::function<Napi::Value(Napi::Env)>;
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit ModelWrap(const Napi::CallbackInfo& info);
+  ~ModelWrap() override;
+
+ private:
+  Napi::Value Create(const Napi::CallbackInfo& info);
+  Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value TrainStep(const Napi::CallbackInfo& info);
+  Napi::Value Restore(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  // Queues work(state) and returns a promise of the value its builder makes.
+  Napi::Promise schedule(Napi::Env env, std::function<Builder(ModelState&)> work);
+
+  std::shared_ptr<ModelState> state_ = std::make_shared<ModelState>();
+  std::shared_ptr<Executor> executor_;
+};
+
+}  // namespace rgaddon

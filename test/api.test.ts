@@ -1,0 +1,116 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { createModel, loadModel, Model, presets } from '../lib';
+import { equalArrays, tonePair } from './helpers';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-api-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('model structure', () => {
+  test('speech-base has CDiffuSE Base size (4.28 M ± 1 %) and Base encoders (≈93 k)', async () => {
+    const m = await createModel({ preset: 'speech-base', threads: 1 });
+    const n = m.parameterCount;
+    expect(Math.abs(n.denoiser - 4.28e6) / 4.28e6).toBeLessThan(0.01);
+    expect(Math.abs(n.prior - 93e3) / 93e3).toBeLessThan(0.03);
+    expect(n.posterior).toBe(n.prior + 16 * 3); // the posterior's stem sees (x0, y): one more input channel
+    expect(n.total).toBe(n.denoiser + n.prior + n.posterior);
+    expect(m.config).toEqual(presets['speech-base']);
+    await m.dispose();
+  });
+
+  test('baselines have no encoders', async () => {
+    for (const prior of ['standard', 'priorgrad'] as const) {
+      const m = await createModel({ preset: 'speech-tiny', prior });
+      expect(m.parameterCount.prior).toBe(0);
+      expect(m.parameterCount.posterior).toBe(0);
+      expect(m.config.prior).toBe(prior);
+      await m.dispose();
+    }
+  });
+});
+
+describe('restoration', () => {
+  let model: Model;
+  const { degraded } = tonePair(3000, 4);
+  beforeAll(async () => {
+    model = await createModel({ preset: 'speech-tiny', seed: 3, threads: 1 });
+    await model.train([tonePair(4000, 1), tonePair(4000, 2)], { steps: 5, batchSize: 2 });
+  });
+  afterAll(() => model.dispose());
+
+  test('same seed gives bit-identical output, other seeds differ, length is kept', async () => {
+    const a = await model.restore(degraded, { seed: 11 });
+    const b = await model.restore(degraded, { seed: 11 });
+    const c = await model.restore(degraded, { seed: 12 });
+    expect(a.length).toBe(degraded.length);
+    expect(equalArrays(a, b)).toBe(true);
+    expect(equalArrays(a, c)).toBe(false);
+    expect(a.every(Number.isFinite)).toBe(true);
+  });
+
+  test('step-invariant work runs once per call, the network once per step', async () => {
+    const before = await model.counters();
+    await model.restore(degraded, { steps: 6 });
+    await model.restore(degraded, { steps: 3 });
+    const after = await model.counters();
+    expect(after.conditionerRuns - before.conditionerRuns).toBe(2);
+    expect(after.stepEmbeddingRuns - before.stepEmbeddingRuns).toBe(2);
+    expect(after.priorRuns - before.priorRuns).toBe(2);
+    expect(after.networkRuns - before.networkRuns).toBe(9);
+  });
+
+  test('ten concurrent restore() calls all resolve to their sequential results', async () => {
+    const inputs = Array.from({ length: 10 }, (_, i) => tonePair(1000 + 64 * (i % 3), 20 + i).degraded);
+    const sequential: Float32Array[] = [];
+    for (const [i, x] of inputs.entries()) sequential.push(await model.restore(x, { seed: i }));
+    const concurrent = await Promise.all(inputs.map((x, i) => model.restore(x, { seed: i })));
+    concurrent.forEach((y, i) => expect(equalArrays(y, sequential[i])).toBe(true));
+  });
+
+  test('an array of inputs keeps its order; item i uses seed + i', async () => {
+    const inputs = [tonePair(1200, 7).degraded, tonePair(900, 8).degraded, tonePair(1200, 9).degraded];
+    const out = await model.restore(inputs, { seed: 5 });
+    expect(out.map((x) => x.length)).toEqual([1200, 900, 1200]);
+    const alone = await model.restore(inputs[2], { seed: 7 });
+    const maxDiff = Math.max(...alone.map((v, i) => Math.abs(v - out[2][i])));
+    expect(maxDiff).toBeLessThan(1e-5); // batched and alone differ only by float summation order
+  });
+
+  test('the full and custom schedules run; a schedule beyond training is refused', async () => {
+    expect((await model.restore(degraded, { steps: 50 })).length).toBe(degraded.length);
+    expect((await model.restore(degraded, { steps: [0.01, 0.2] })).length).toBe(degraded.length);
+    await expect(model.restore(degraded, { steps: [0.9, 0.9] })).rejects.toMatchObject({ code: 'E_INPUT' });
+    await expect(model.restore(degraded, { steps: 7 })).rejects.toMatchObject({ code: 'E_INPUT' });
+  });
+});
+
+describe('checkpoints', () => {
+  test('save → load is bit-exact: weights, step, outputs; training resumes identically', async () => {
+    const data = [tonePair(3000, 1), tonePair(3000, 2)];
+    const m = await createModel({ preset: 'speech-tiny', seed: 9, threads: 1 });
+    await m.train(data, { steps: 4, batchSize: 2 });
+    const file = path.join(tmp, 'a.safetensors');
+    await m.save(file);
+    const loaded = await loadModel(file, { threads: 1 });
+    expect(loaded.step).toBe(4);
+    expect(loaded.config).toEqual(m.config);
+    expect(loaded.parameterCount).toEqual(m.parameterCount);
+    const x = tonePair(2000, 5).degraded;
+    expect(equalArrays(await m.restore(x), await loaded.restore(x))).toBe(true);
+    const a = await m.train(data, { steps: 2, batchSize: 2, seed: 4 });
+    const b = await loaded.train(data, { steps: 2, batchSize: 2, seed: 4 });
+    expect(b.last.loss).toBe(a.last.loss);
+    await Promise.all([m.dispose(), loaded.dispose()]);
+  });
+
+  test('checkpoints write atomically: no temporary file is left beside them', async () => {
+    const m = await createModel({ preset: 'speech-tiny' });
+    const dir = fs.mkdtempSync(path.join(tmp, 'atomic-'));
+    await m.save(path.join(dir, 'm.safetensors'));
+    await m.save(path.join(dir, 'm.safetensors'));
+    expect(fs.readdirSync(dir)).toEqual(['m.safetensors']);
+    await m.dispose();
+  });
+});
