@@ -345,6 +345,10 @@ TEST_CASE("safetensors: file errors") {
     CHECK(std::string(e.what()) == "cannot open checkpoint '" + missing + "': No such file or directory");
   }
   CHECK_THROWS_CODE(rg::read_safetensors(dir.path), "E_CHECKPOINT");
+  const std::string fifo = dir.path + "/fifo";
+  CHECK(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_CODE(rg::read_safetensors(fifo), "E_CHECKPOINT");  // rejected, not waited on
+  ::unlink(fifo.c_str());
 
   const std::string path = dir.path + "/m.safetensors";
   rg::write_safetensors(path, {{"w", torch::randn({64})}}, {});

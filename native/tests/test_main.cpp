@@ -1,6 +1,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <ATen/Context.h>
+
 #include "test.h"
 
 namespace rgtest {
@@ -21,6 +23,12 @@ void fail(const char* file, int line, const std::string& what) {
 
 // Usage: rg_tests [name-substring]. RG_DEVICE=cuda runs the device-aware tests on CUDA.
 int main(int argc, char** argv) {
+  // Same seed, same device, same bits: also on CUDA.
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
+  // Full float32 on GPUs too: TF32 would change results with the batch's convolution algorithm.
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
   int passed = 0, failed = 0;
   for (auto& c : rgtest::registry()) {
     if (argc > 1 && !std::strstr(c.name, argv[1])) continue;

@@ -78,7 +78,7 @@ TEST_CASE("loss: with zero-initialised heads the learned loss at step 0 is the s
   const double abT = learned.schedule().alpha_bar.back();
   CHECK_CLOSE(ll.terms.lr.item<double>(), abT * x0.pow(2).mean().item<double>(), 1e-6);
   CHECK_CLOSE(ll.terms.pm.item<double>(), 1.0, 1e-7);
-  CHECK_CLOSE(ll.sigma_post.item<double>(), 1.0, 1e-7);
+  CHECK_CLOSE(ll.sigma_post.item<double>(), 1.0, 1e-6);  // the float32 soft bound at 0
 }
 
 TEST_CASE("loss: gradients reach the denoiser, the prior and the posterior") {
