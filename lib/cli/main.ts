@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `restoregrad` command: `demo`, `restore`, `info`. Each command validates its flags, reports
+ * progress on stderr and exits non-zero with the error's code on failure.
+ */
+import { parseArgs } from 'util';
+
+import { RestoreGradError } from '../errors';
+import { demo } from './demo';
+import { info } from './info';
+import { restoreFiles } from './restore';
+
+const usage = `usage: restoregrad <command> [options]
+
+commands:
+  demo     [--out DIR] [--steps N] [--prior standard|priorgrad|learned]
+           train a tiny model on synthetic speech, restore a noisy sample, print SI-SDR
+  restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] INPUT.wav|DIR ...
+           restore WAV files (or every .wav in a folder) into DIR
+  info     LibTorch build, presets and their sizes
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, steps: { type: 'string' }, prior: { type: 'string' } } });
+      await demo({ out: values.out ?? 'restoregrad-demo', steps: values.steps ? Number(values.steps) : 400, prior: values.prior });
+      return;
+    }
+    case 'restore': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { model: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } },
+      });
+      if (!values.model || !values.out || positionals.length === 0) throw new UsageError('restore needs --model, --out and at least one input');
+      await restoreFiles({ model: values.model, out: values.out, inputs: positionals, steps: values.steps ? Number(values.steps) : 6, seed: values.seed ? Number(values.seed) : 0 });
+      return;
+    }
+    case 'info':
+      await info();
+      return;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(usage);
+      return;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`restoregrad: ${(err as Error).message}\n\n${usage}`);
+    process.exitCode = 2;
+  } else if (err instanceof RestoreGradError) {
+    process.stderr.write(`restoregrad: ${err.code}: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`restoregrad: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+});
