@@ -151,7 +151,7 @@ const numberRanges: Partial<Record<keyof ModelConfig, [number, number, 'int' | '
 
 /** True for the names of the presets. */
 export function isPresetName(name: unknown): name is PresetName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(presets, name);
+  return typeof name === 'string' && Object.hasOwn(presets, name);
 }
 
 /**
@@ -163,9 +163,13 @@ export function resolveConfig(preset: PresetName | undefined, overrides: Partial
     throw new ConfigError(`unknown preset '${String(preset)}'; use one of ${Object.keys(presets).join(', ')}`);
   if (typeof overrides !== 'object' || overrides === null) throw new ConfigError('config must be an object');
   const start = presets[preset ?? 'speech-small'];
-  for (const key of Object.keys(overrides))
-    if (!(key in start)) throw new ConfigError(`unknown config field '${key}'`);
-  const config: ModelConfig = { ...start, ...overrides, fastBetas: [...(overrides.fastBetas ?? start.fastBetas)], fast3Betas: [...(overrides.fast3Betas ?? start.fast3Betas)] };
+  for (const key of Object.keys(overrides)) if (!(key in start)) throw new ConfigError(`unknown config field '${key}'`);
+  const config: ModelConfig = {
+    ...start,
+    ...overrides,
+    fastBetas: [...(overrides.fastBetas ?? start.fastBetas)],
+    fast3Betas: [...(overrides.fast3Betas ?? start.fast3Betas)],
+  };
   validateConfig(config);
   return config;
 }

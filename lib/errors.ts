@@ -107,6 +107,9 @@ export function fromNative(err: unknown): RestoreGradError {
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const Ctor = typeof e?.code === 'string' ? byCode[e.code] : undefined;
   // Type errors from the addon's argument checks are input errors.
-  if (!Ctor) return err instanceof TypeError || err instanceof RangeError ? new InputError(message, { cause: err }) : new NativeError(message, { cause: err });
+  if (!Ctor)
+    return err instanceof TypeError || err instanceof RangeError
+      ? new InputError(message, { cause: err })
+      : new NativeError(message, { cause: err });
   return new Ctor(message, { cause: err });
 }

@@ -4,7 +4,11 @@
  *
  * @packageDocumentation
  */
-export { createModel, loadModel, Model } from './model';
+
+export type { ModelConfig, PresetName, PriorKind } from './config';
+export { presets, resolveConfig } from './config';
+export type { Pair, PairSource } from './data/batches';
+export * from './errors';
 export type {
   CreateModelOptions,
   LoadModelOptions,
@@ -15,7 +19,4 @@ export type {
   TrainProgress,
   TrainResult,
 } from './model';
-export { presets, resolveConfig } from './config';
-export type { ModelConfig, PresetName, PriorKind } from './config';
-export type { Pair, PairSource } from './data/batches';
-export * from './errors';
+export { createModel, loadModel, Model } from './model';

@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** node-gyp-build: returns the addon's exports for a package folder, or throws. */
 type NodeGypBuild = (dir: string) => unknown;

@@ -2,12 +2,12 @@
  * The model object: create or load, train, restore, save, dispose. Heavy work runs on the model's
  * own native thread; every method here only validates, queues and awaits.
  */
-import * as os from 'os';
+import * as os from 'node:os';
 
-import { defaultCropLength, isPresetName, ModelConfig, PresetName, PriorKind, resolveConfig } from './config';
-import { BatchSampler, PairSource } from './data/batches';
+import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
+import { BatchSampler, type PairSource } from './data/batches';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
-import { native, NativeCounters, NativeInfo, NativeModel, NativeStepStats } from './native';
+import { type NativeCounters, type NativeInfo, type NativeModel, native } from './native';
 import { checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
 
 /** Options of {@link createModel}. */
@@ -129,7 +129,18 @@ export interface RestoreOptions {
   useEma?: boolean;
 }
 
-const trainKeys = ['steps', 'batchSize', 'cropLength', 'lr', 'seed', 'onProgress', 'progressIntervalMs', 'signal', 'checkpointPath', 'checkpointEvery'] as const;
+const trainKeys = [
+  'steps',
+  'batchSize',
+  'cropLength',
+  'lr',
+  'seed',
+  'onProgress',
+  'progressIntervalMs',
+  'signal',
+  'checkpointPath',
+  'checkpointEvery',
+] as const;
 const restoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'batchSize', 'useEma'] as const;
 const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads'] as const;
 const loadKeys = ['device', 'threads'] as const;
@@ -203,8 +214,7 @@ export class Model implements AsyncDisposable {
     const interval = checkNumber(options.progressIntervalMs, 'progressIntervalMs', 0, 3.6e6, 200);
     const every = checkInt(options.checkpointEvery, 'checkpointEvery', 1, 1e9, steps);
     const signal = checkSignalOption(options.signal, 'signal');
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
-      throw new InputError('onProgress must be a function');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InputError('onProgress must be a function');
     if (options.checkpointPath !== undefined && typeof options.checkpointPath !== 'string')
       throw new InputError('checkpointPath must be a string');
 
@@ -221,8 +231,8 @@ export class Model implements AsyncDisposable {
       const stats = await this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr).catch((e: unknown) => {
         throw fromNative(e);
       });
-      last = toStepStats(stats);
-      this.globalStep = stats.step;
+      last = stats;
+      this.globalStep = stats.globalStep;
       const now = Date.now();
       if (options.onProgress && (now - reported >= interval || done + 1 === steps)) {
         reported = now;
@@ -245,9 +255,11 @@ export class Model implements AsyncDisposable {
     const single = !Array.isArray(input);
     const inputs = single ? [input as Float32Array] : (input as readonly Float32Array[]);
     if (inputs.length === 0) throw new InputError('no inputs to restore');
-    inputs.forEach((x, i) => checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES));
+    for (const [i, x] of inputs.entries()) checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES);
     if (options.sampleRate !== undefined && options.sampleRate !== this.config.sampleRate)
-      throw new InputError(`input sample rate ${String(options.sampleRate)} Hz does not match the model's ${this.config.sampleRate} Hz; resample first`);
+      throw new InputError(
+        `input sample rate ${String(options.sampleRate)} Hz does not match the model's ${this.config.sampleRate} Hz; resample first`,
+      );
     const betas = this.schedule(options.steps);
     const seed = checkInt(options.seed, 'seed', 0, MAX_SEED - inputs.length, 0);
     const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
@@ -257,18 +269,25 @@ export class Model implements AsyncDisposable {
 
     // Equal lengths go together, at most batchSize a call.
     const groups = new Map<number, number[]>();
-    inputs.forEach((x, i) => groups.set(x.length, [...(groups.get(x.length) ?? []), i]));
+    for (const [i, x] of inputs.entries()) groups.set(x.length, [...(groups.get(x.length) ?? []), i]);
     const outputs: Float32Array[] = new Array(inputs.length);
     for (const indices of groups.values()) {
       for (let k = 0; k < indices.length; k += batchSize) {
         const part = indices.slice(k, k + batchSize);
         const length = inputs[part[0]].length;
         const joined = new Float32Array(part.length * length);
-        part.forEach((i, row) => joined.set(inputs[i], row * length));
+        for (const [row, i] of part.entries()) joined.set(inputs[i], row * length);
         const out = await this.cancellable(signal, (jobId) =>
-          this.handle.restore(joined, part.length, betas, part.map((i) => seed + i), useEma, jobId),
+          this.handle.restore(
+            joined,
+            part.length,
+            betas,
+            part.map((i) => seed + i),
+            useEma,
+            jobId,
+          ),
         );
-        part.forEach((i, row) => (outputs[i] = out.slice(row * length, (row + 1) * length)));
+        for (const [row, i] of part.entries()) outputs[i] = out.slice(row * length, (row + 1) * length);
       }
     }
     return single ? outputs[0] : outputs;
@@ -333,25 +352,10 @@ export class Model implements AsyncDisposable {
   }
 }
 
-function toStepStats(s: NativeStepStats): StepStats {
-  return {
-    globalStep: s.step,
-    loss: s.loss,
-    diffusion: s.diffusion,
-    mse: s.mse,
-    likelihood: s.likelihood,
-    priorMatching: s.priorMatching,
-    sigmaPosterior: s.sigmaPosterior,
-    sigmaPrior: s.sigmaPrior,
-    gradNorm: s.gradNorm,
-  };
-}
-
 /** Creates a new, untrained model from a preset and overrides. */
 export async function createModel(options: CreateModelOptions = {}): Promise<Model> {
   checkKeys(options, createKeys, 'createModel options');
-  if (options.preset !== undefined && !isPresetName(options.preset))
-    throw new InputError(`unknown preset '${String(options.preset)}'`);
+  if (options.preset !== undefined && !isPresetName(options.preset)) throw new InputError(`unknown preset '${String(options.preset)}'`);
   const config = resolveConfig(options.preset, { ...options.config, ...(options.prior !== undefined ? { prior: options.prior } : {}) });
   const device = checkDevice(options.device);
   const seed = checkInt(options.seed, 'seed', 0, MAX_SEED, 0);

@@ -3,6 +3,7 @@
  */
 import { LoadError } from './errors';
 import { loadBinding } from './loader';
+import type { StepStats } from './model';
 
 /** What the addon reports after creating or loading a model. */
 export interface NativeInfo {
@@ -10,19 +11,6 @@ export interface NativeInfo {
   paramCounts: { total: number; denoiser: number; prior: number; posterior: number };
   step: number;
   device: string;
-}
-
-/** Statistics of one training step, as the core reports them. */
-export interface NativeStepStats {
-  step: number;
-  loss: number;
-  diffusion: number;
-  mse: number;
-  likelihood: number;
-  priorMatching: number;
-  sigmaPosterior: number;
-  sigmaPrior: number;
-  gradNorm: number;
 }
 
 /** How often the step-invariant and per-step parts of the network ran. */
@@ -38,7 +26,7 @@ export interface NativeModel {
   create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
   load(path: string, device: string): Promise<NativeInfo>;
   save(path: string): Promise<void>;
-  trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<NativeStepStats>;
+  trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
   restore(input: Float32Array, batch: number, betas: number[], seeds: number[], useEma: boolean, jobId: number): Promise<Float32Array>;
   /** Stops the job before its next diffusion step; false when it is not queued or running. */
   cancel(jobId: number): boolean;

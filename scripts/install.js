@@ -3,11 +3,10 @@
 // install) LibTorch and compile the addon with cmake-js.
 //   RESTOREGRAD_SKIP_BUILD=1         do nothing (e.g. to build later with `npm run compile`)
 //   RESTOREGRAD_BUILD_FROM_SOURCE=1  compile even when a prebuilt binary would load
-'use strict';
 
-const { spawnSync } = require('child_process');
-const os = require('os');
-const path = require('path');
+const { spawnSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const setupScript = path.join(__dirname, 'setup-libtorch.sh');
@@ -68,8 +67,11 @@ function main() {
       log(`using ${path.relative(root, found.file)}`);
       return;
     }
-    log(found.missing ? 'no prebuilt binary for this platform: building from source.'
-      : `the available binary does not load (${firstLine(found.error)}): building from source.`);
+    log(
+      found.missing
+        ? 'no prebuilt binary for this platform: building from source.'
+        : `the available binary does not load (${firstLine(found.error)}): building from source.`,
+    );
   } else {
     log('RESTOREGRAD_BUILD_FROM_SOURCE is set: building from source.');
   }

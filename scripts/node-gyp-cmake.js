@@ -4,17 +4,16 @@
 //   <this> rebuild --target=<node version> --devdir=<cache> --arch=<arch> --release|--debug
 // and then takes the first .node file in build/Release (or build/Debug), strips it and copies it
 // into prebuilds/<platform>-<arch>/. cmake-js writes the addon to exactly that folder.
-'use strict';
 
-const { spawnSync } = require('child_process');
-const path = require('path');
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-')) || 'rebuild';
 const option = (name) => {
   const hit = argv.find((a) => a.startsWith(`--${name}=`));
-  return hit && hit.slice(name.length + 3);
+  return hit?.slice(name.length + 3);
 };
 
 if (!['rebuild', 'build', 'configure', 'clean'].includes(command)) {

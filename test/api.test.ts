@@ -1,8 +1,8 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-import { createModel, loadModel, Model, presets } from '../lib';
+import { createModel, loadModel, type Model, presets } from '../lib';
 import { equalArrays, tonePair } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-api-'));
@@ -66,7 +66,7 @@ describe('restoration', () => {
     const sequential: Float32Array[] = [];
     for (const [i, x] of inputs.entries()) sequential.push(await model.restore(x, { seed: i }));
     const concurrent = await Promise.all(inputs.map((x, i) => model.restore(x, { seed: i })));
-    concurrent.forEach((y, i) => expect(equalArrays(y, sequential[i])).toBe(true));
+    expect(concurrent.map((y, i) => equalArrays(y, sequential[i]))).toEqual(inputs.map(() => true));
   });
 
   test('an array of inputs keeps its order; item i uses seed + i', async () => {

@@ -1,13 +1,22 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { createModel, loadModel } from '../lib';
 import { tonePair } from './helpers';
 
-interface PyTensor { dtype: string; shape: number[]; sum: number; sha256: string }
-interface PyFile { metadata: Record<string, string>; tensors: Record<string, PyTensor>; header_aligned: boolean }
+interface PyTensor {
+  dtype: string;
+  shape: number[];
+  sum: number;
+  sha256: string;
+}
+interface PyFile {
+  metadata: Record<string, string>;
+  tensors: Record<string, PyTensor>;
+  header_aligned: boolean;
+}
 
 test('Python with numpy reads our checkpoints and finds the same tensors after a round trip', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-py-'));
@@ -34,7 +43,7 @@ test('Python with numpy reads our checkpoints and finds the same tensors after a
   expect(params.reduce((s, k) => s + numel(a.tensors[k]), 0)).toBe(m.parameterCount.total);
   expect(Object.keys(a.tensors).length).toBe(4 * params.length + 1);
   for (const k of params) expect(a.tensors[k].dtype).toBe('F32');
-  expect(a.tensors['rng'].dtype).toBe('U8');
+  expect(a.tensors.rng.dtype).toBe('U8');
   // Trained weights are not all zero, and the reloaded model saves exactly the same bytes.
   expect(params.some((k) => a.tensors[k].sum !== 0)).toBe(true);
   expect(b.tensors).toEqual(a.tensors);

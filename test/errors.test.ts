@@ -1,8 +1,8 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-import { AbortError, createModel, loadModel, Model, RestoreGradError } from '../lib';
+import { AbortError, createModel, loadModel, type Model, RestoreGradError } from '../lib';
 import { tonePair } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-err-'));
@@ -82,7 +82,10 @@ describe('bad inputs reject with typed errors and leave the model usable', () =>
     await expectCode(loadModel(truncated), 'E_CHECKPOINT');
     // A checkpoint whose config does not match its tensors.
     const n = Number(bytes.readBigUInt64LE(0));
-    const header = bytes.subarray(8, 8 + n).toString('utf8').replace('\\"residualChannels\\":16', '\\"residualChannels\\":17');
+    const header = bytes
+      .subarray(8, 8 + n)
+      .toString('utf8')
+      .replace('\\"residualChannels\\":16', '\\"residualChannels\\":17');
     const mismatched = path.join(tmp, 'mismatched.safetensors');
     fs.writeFileSync(mismatched, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + n)]));
     await expectCode(loadModel(mismatched), 'E_CHECKPOINT', /expects/);

@@ -1,4 +1,4 @@
-import { Pair } from '../lib/data/batches';
+import type { Pair } from '../lib/data/batches';
 import { Random } from '../lib/random';
 
 /** A clean two-tone signal and a copy with seeded uniform noise. */

@@ -1,4 +1,4 @@
-import { createModel, PriorKind } from '../lib';
+import { createModel, type PriorKind } from '../lib';
 import { tonePair } from './helpers';
 
 describe('training', () => {
@@ -52,9 +52,9 @@ describe('training', () => {
   });
 
   test('checkpointEvery writes checkpoints during training', async () => {
-    const fs = await import('fs');
-    const os = await import('os');
-    const path = await import('path');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-ckpt-'));
     const file = path.join(dir, 'm.safetensors');
     const m = await createModel({ preset: 'speech-tiny', threads: 1 });

@@ -36,19 +36,30 @@ export function decodeWav(buf: Buffer, options: { mixdown?: boolean; name?: stri
   throw new InputError(`${name}: no data chunk`);
 }
 
-function decodeSamples(data: Buffer, fmt: { format: number; channels: number; bits: number }, name: string, mixdown: boolean): Float32Array {
+function decodeSamples(
+  data: Buffer,
+  fmt: { format: number; channels: number; bits: number },
+  name: string,
+  mixdown: boolean,
+): Float32Array {
   const { format, channels, bits } = fmt;
   if (channels < 1) throw new InputError(`${name}: zero channels`);
   if (channels > 1 && !mixdown) throw new InputError(`${name} has ${channels} channels; the model takes mono (mix down first)`);
   const bytes = bits / 8;
   const read: ((o: number) => number) | undefined =
-    format === 1 && bits === 16 ? (o) => data.readInt16LE(o) / 32768
-    : format === 1 && bits === 24 ? (o) => data.readIntLE(o, 3) / 8388608
-    : format === 1 && bits === 32 ? (o) => data.readInt32LE(o) / 2147483648
-    : format === 1 && bits === 8 ? (o) => (data.readUInt8(o) - 128) / 128
-    : format === 3 && bits === 32 ? (o) => data.readFloatLE(o)
-    : format === 3 && bits === 64 ? (o) => data.readDoubleLE(o)
-    : undefined;
+    format === 1 && bits === 16
+      ? (o) => data.readInt16LE(o) / 32768
+      : format === 1 && bits === 24
+        ? (o) => data.readIntLE(o, 3) / 8388608
+        : format === 1 && bits === 32
+          ? (o) => data.readInt32LE(o) / 2147483648
+          : format === 1 && bits === 8
+            ? (o) => (data.readUInt8(o) - 128) / 128
+            : format === 3 && bits === 32
+              ? (o) => data.readFloatLE(o)
+              : format === 3 && bits === 64
+                ? (o) => data.readDoubleLE(o)
+                : undefined;
   if (!read) throw new InputError(`${name}: unsupported WAV encoding (format ${format}, ${bits} bits)`);
   const frames = Math.floor(data.length / (bytes * channels));
   const out = new Float32Array(frames);

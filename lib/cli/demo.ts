@@ -1,9 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { addNoise, synthVoice } from '../audio/synth';
 import { encodeWav } from '../audio/wav';
-import { PriorKind } from '../config';
+import type { PriorKind } from '../config';
 import { InputError } from '../errors';
 import { siSdr } from '../metrics/sisdr';
 import { createModel } from '../model';

@@ -1,5 +1,5 @@
+import { type PresetName, presets } from '../config';
 import { createModel } from '../model';
-import { presets, PresetName } from '../config';
 import { native } from '../native';
 
 /** Prints the LibTorch build and the size of every preset. */
@@ -9,7 +9,9 @@ export async function info(): Promise<void> {
   for (const name of Object.keys(presets) as PresetName[]) {
     const m = await createModel({ preset: name, threads: 1 });
     const c = m.parameterCount;
-    console.log(`${name.padEnd(13)} ${m.config.residualLayers} layers × ${m.config.residualChannels} ch  denoiser ${c.denoiser.toLocaleString('en')}  prior ${c.prior.toLocaleString('en')}  posterior ${c.posterior.toLocaleString('en')}`);
+    console.log(
+      `${name.padEnd(13)} ${m.config.residualLayers} layers × ${m.config.residualChannels} ch  denoiser ${c.denoiser.toLocaleString('en')}  prior ${c.prior.toLocaleString('en')}  posterior ${c.posterior.toLocaleString('en')}`,
+    );
     await m.dispose();
   }
 }

@@ -3,7 +3,7 @@
  * The `restoregrad` command: `demo`, `restore`, `info`. Each command validates its flags, reports
  * progress on stderr and exits non-zero with the error's code on failure.
  */
-import { parseArgs } from 'util';
+import { parseArgs } from 'node:util';
 
 import { RestoreGradError } from '../errors';
 import { demo } from './demo';
@@ -24,7 +24,10 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, steps: { type: 'string' }, prior: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { out: { type: 'string' }, steps: { type: 'string' }, prior: { type: 'string' } },
+      });
       await demo({ out: values.out ?? 'restoregrad-demo', steps: values.steps ? Number(values.steps) : 400, prior: values.prior });
       return;
     }
@@ -34,8 +37,15 @@ async function main(argv: string[]): Promise<void> {
         allowPositionals: true,
         options: { model: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } },
       });
-      if (!values.model || !values.out || positionals.length === 0) throw new UsageError('restore needs --model, --out and at least one input');
-      await restoreFiles({ model: values.model, out: values.out, inputs: positionals, steps: values.steps ? Number(values.steps) : 6, seed: values.seed ? Number(values.seed) : 0 });
+      if (!values.model || !values.out || positionals.length === 0)
+        throw new UsageError('restore needs --model, --out and at least one input');
+      await restoreFiles({
+        model: values.model,
+        out: values.out,
+        inputs: positionals,
+        steps: values.steps ? Number(values.steps) : 6,
+        seed: values.seed ? Number(values.seed) : 0,
+      });
       return;
     }
     case 'info':

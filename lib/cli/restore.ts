@@ -1,5 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { decodeWav, encodeWav } from '../audio/wav';
 import { InputError, IoError } from '../errors';
@@ -17,7 +17,14 @@ function listInputs(inputs: string[]): string[] {
       throw new IoError(`cannot read '${input}': ${(e as Error).message}`, { cause: e });
     }
     if (!stat.isDirectory()) files.push(input);
-    else files.push(...fs.readdirSync(input).filter((f) => f.toLowerCase().endsWith('.wav')).sort().map((f) => path.join(input, f)));
+    else
+      files.push(
+        ...fs
+          .readdirSync(input)
+          .filter((f) => f.toLowerCase().endsWith('.wav'))
+          .sort()
+          .map((f) => path.join(input, f)),
+      );
   }
   if (files.length === 0) throw new InputError('no WAV files to restore');
   return files;

@@ -27,7 +27,10 @@ function checkPair(p: unknown, index: number): Pair {
   if (pair.clean.length !== pair.degraded.length)
     throw new InputError(`training pair ${index}: clean has ${pair.clean.length} samples, degraded ${pair.degraded.length}`);
   if (pair.clean.length === 0) throw new InputError(`training pair ${index} is empty`);
-  for (const [name, x] of [['clean', pair.clean], ['degraded', pair.degraded]] as const)
+  for (const [name, x] of [
+    ['clean', pair.clean],
+    ['degraded', pair.degraded],
+  ] as const)
     for (let i = 0; i < x.length; i++)
       if (!Number.isFinite(x[i])) throw new InputError(`training pair ${index}: ${name} has a non-finite sample at ${i}`);
   return pair as Pair;
@@ -48,7 +51,11 @@ export class BatchSampler {
     this.random = new Random(seed);
     if (Array.isArray(source)) {
       if (source.length === 0) throw new InputError('training data is empty');
-    } else if (!source || (typeof (source as AsyncIterable<Pair>)[Symbol.asyncIterator] !== 'function' && typeof (source as Iterable<Pair>)[Symbol.iterator] !== 'function')) {
+    } else if (
+      !source ||
+      (typeof (source as AsyncIterable<Pair>)[Symbol.asyncIterator] !== 'function' &&
+        typeof (source as Iterable<Pair>)[Symbol.iterator] !== 'function')
+    ) {
       throw new InputError('training data must be an array or an (async) iterable of {clean, degraded} pairs');
     }
   }
@@ -78,7 +85,7 @@ export class BatchSampler {
       if (!this.iterator) this.iterator = this.open();
       const r = await this.iterator.next();
       if (!r.done) return checkPair(r.value, this.read++);
-      this.iterator = undefined;  // reopen: re-iterable sources give another epoch
+      this.iterator = undefined; // reopen: re-iterable sources give another epoch
       if (this.read === 0) break;
       this.read = 0;
       if (attempt === 0) continue;

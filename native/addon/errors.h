@@ -1,10 +1,10 @@
 // Turns every exception a job can raise into a JS Error with a stable `code`, so that no native
 // exception ever reaches the process boundary.
 #pragma once
+#include <napi.h>
+
 #include <functional>
 #include <string>
-
-#include <napi.h>
 
 namespace rgaddon {
 

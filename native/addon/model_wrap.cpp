@@ -1,13 +1,13 @@
 #include "model_wrap.h"
 
-#include <cstring>
-
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <cstring>
+
 #include "checkpoint.h"
-#include "errors.h"
 #include "error.h"
+#include "errors.h"
 #include "json.h"
 #include "sampler.h"
 #include "trainer.h"
@@ -41,7 +41,6 @@ torch::Tensor batch_arg(const Napi::CallbackInfo& info, size_t i, int64_t batch,
     throw Napi::RangeError::New(info.Env(), std::string(name) + " length is not a multiple of the batch size");
   return torch::from_blob(a.Data(), {batch, n / batch}, torch::kFloat32).clone();
 }
-
 
 torch::Device parse_device(const std::string& name) {
   try {
@@ -77,11 +76,12 @@ Builder info_builder(rg::Model& m) {
 }  // namespace
 
 Napi::Function ModelWrap::Init(Napi::Env env) {
-  return DefineClass(env, "NativeModel",
-                     {InstanceMethod("create", &ModelWrap::Create), InstanceMethod("load", &ModelWrap::Load),
-                      InstanceMethod("save", &ModelWrap::Save), InstanceMethod("trainStep", &ModelWrap::TrainStep),
-                      InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("cancel", &ModelWrap::Cancel),
-                      InstanceMethod("counters", &ModelWrap::Counters), InstanceMethod("dispose", &ModelWrap::Dispose)});
+  return DefineClass(
+      env, "NativeModel",
+      {InstanceMethod("create", &ModelWrap::Create), InstanceMethod("load", &ModelWrap::Load),
+       InstanceMethod("save", &ModelWrap::Save), InstanceMethod("trainStep", &ModelWrap::TrainStep),
+       InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("cancel", &ModelWrap::Cancel),
+       InstanceMethod("counters", &ModelWrap::Counters), InstanceMethod("dispose", &ModelWrap::Dispose)});
 }
 
 // new NativeModel(threads)
@@ -109,10 +109,12 @@ Napi::Promise ModelWrap::schedule(Napi::Env env, std::function<Builder(ModelStat
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                             "restoregrad", 0, 1);
   executor_->post([job, tsfn, state = state_, work = std::move(work)]() mutable {
-    capture([&] {
-      at::set_num_threads(state->threads);  // per job: the setting is only partly process-wide
-      job->builder = work(*state);
-    }, job->failure);
+    capture(
+        [&] {
+          at::set_num_threads(state->threads);  // per job: the setting is only partly process-wide
+          job->builder = work(*state);
+        },
+        job->failure);
     tsfn.BlockingCall([job](Napi::Env env, Napi::Function) {
       Failure failure = job->failure;
       if (job->builder) {
@@ -171,7 +173,7 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
     const auto st = rg::train_step(require_model(s), clean, degraded, lr);
     return [st](Napi::Env env) -> Napi::Value {
       auto o = Napi::Object::New(env);
-      o.Set("step", static_cast<double>(st.step));
+      o.Set("globalStep", static_cast<double>(st.step));
       o.Set("loss", st.loss);
       o.Set("diffusion", st.dm);
       o.Set("mse", st.mse);

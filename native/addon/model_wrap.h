@@ -1,13 +1,13 @@
 // NativeModel: the JS handle of one rg::Model. Every method that touches the model queues a job
 // on the model's own executor and returns a Promise settled on the JS thread.
 #pragma once
+#include <napi.h>
+
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <napi.h>
 
 #include "executor.h"
 #include "model.h"

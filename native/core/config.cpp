@@ -50,25 +50,42 @@ std::vector<double> from_list(const json::Value& v) {
   return out;
 }
 
-#define RG_INT(key, member) \
-  {key, {[](const ModelConfig& c) { return json::Value(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = to_int(v, key); }}}
-#define RG_NUM(key, member) \
-  {key, {[](const ModelConfig& c) { return json::Value(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = v.as_number(); }}}
-#define RG_LIST(key, member) \
-  {key, {[](const ModelConfig& c) { return list(c.member); }, [](ModelConfig& c, const json::Value& v) { c.member = from_list(v); }}}
+#define RG_INT(key, member)                                                       \
+  {                                                                               \
+    key, {                                                                        \
+      [](const ModelConfig& c) { return json::Value(c.member); },                 \
+          [](ModelConfig& c, const json::Value& v) { c.member = to_int(v, key); } \
+    }                                                                             \
+  }
+#define RG_NUM(key, member)                                                      \
+  {                                                                              \
+    key, {                                                                       \
+      [](const ModelConfig& c) { return json::Value(c.member); },                \
+          [](ModelConfig& c, const json::Value& v) { c.member = v.as_number(); } \
+    }                                                                            \
+  }
+#define RG_LIST(key, member)                                                    \
+  {                                                                             \
+    key, {                                                                      \
+      [](const ModelConfig& c) { return list(c.member); },                      \
+          [](ModelConfig& c, const json::Value& v) { c.member = from_list(v); } \
+    }                                                                           \
+  }
 
 const std::vector<std::pair<std::string, Field>>& fields() {
   static const std::vector<std::pair<std::string, Field>> table = {
-      {"prior", {[](const ModelConfig& c) { return json::Value(prior_name(c.prior)); },
-                 [](ModelConfig& c, const json::Value& v) { c.prior = parse_prior(v.as_string()); }}},
+      {"prior",
+       {[](const ModelConfig& c) { return json::Value(prior_name(c.prior)); },
+        [](ModelConfig& c, const json::Value& v) { c.prior = parse_prior(v.as_string()); }}},
       RG_INT("sampleRate", sample_rate),
       RG_INT("residualLayers", residual_layers),
       RG_INT("residualChannels", residual_channels),
       RG_INT("dilationCycle", dilation_cycle),
       RG_INT("nFft", n_fft),
       RG_INT("hop", hop),
-      {"upsampler", {[](const ModelConfig& c) { return json::Value(c.upsampler); },
-                     [](ModelConfig& c, const json::Value& v) { c.upsampler = v.as_string(); }}},
+      {"upsampler",
+       {[](const ModelConfig& c) { return json::Value(c.upsampler); },
+        [](ModelConfig& c, const json::Value& v) { c.upsampler = v.as_string(); }}},
       RG_INT("embeddingHidden", embedding_hidden),
       RG_INT("encoderWidth", encoder_width),
       RG_INT("encoderBlocks", encoder_blocks),
@@ -128,11 +145,13 @@ void validate(const ModelConfig& c) {
   require(c.n_fft >= 16 && c.n_fft <= 8192, "nFft must be in [16, 8192]");
   require(c.hop >= 1 && c.hop <= c.n_fft, "hop must be in [1, nFft]");
   require(c.upsampler == "transposed" || c.upsampler == "repeat", "upsampler must be 'transposed' or 'repeat'");
-  require(c.upsampler != "transposed" || c.hop == 256, "the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
+  require(c.upsampler != "transposed" || c.hop == 256,
+          "the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
   require(c.embedding_hidden >= 1 && c.embedding_hidden <= 4096, "embeddingHidden must be in [1, 4096]");
   require(c.encoder_width >= 1 && c.encoder_width <= 256, "encoderWidth must be in [1, 256]");
   require(c.encoder_blocks >= 1 && c.encoder_blocks <= 16, "encoderBlocks must be in [1, 16]");
-  require(c.log_var_min < 0 && c.log_var_max > 0, "logVarMin must be < 0 < logVarMax (σ = 1 must lie inside the bounds)");
+  require(c.log_var_min < 0 && c.log_var_max > 0,
+          "logVarMin must be < 0 < logVarMax (σ = 1 must lie inside the bounds)");
   require(c.priorgrad_floor > 0 && c.priorgrad_floor <= 1, "priorgradFloor must be in (0, 1]");
   require(c.train_steps >= 2 && c.train_steps <= 10000, "trainSteps must be in [2, 10000]");
   require(c.beta_start > 0 && c.beta_end < 1 && c.beta_start <= c.beta_end, "need 0 < betaStart <= betaEnd < 1");

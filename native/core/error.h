@@ -16,8 +16,7 @@ inline constexpr const char* kNative = "E_NATIVE";          // anything else rai
 
 class Error : public std::runtime_error {
  public:
-  Error(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
+  Error(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 
  private:

@@ -190,10 +190,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       const char c = s_[pos_ + i];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else fail_at(pos_ + i, "invalid hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        fail_at(pos_ + i, "invalid hex digit in \\u escape");
     }
     pos_ += 4;
     return v;
@@ -446,9 +450,13 @@ void Value::set(std::string key, Value v) {
   members.emplace_back(std::move(key), std::move(v));
 }
 
-void Value::push(Value v) { as_array().push_back(std::move(v)); }
+void Value::push(Value v) {
+  as_array().push_back(std::move(v));
+}
 
-Value parse(std::string_view text, int max_depth) { return Parser(text, max_depth).run(); }
+Value parse(std::string_view text, int max_depth) {
+  return Parser(text, max_depth).run();
+}
 
 std::string dump(const Value& v) {
   std::string out;

@@ -26,8 +26,7 @@ class Value {
   Value(std::nullptr_t) {}
   Value(bool b) : v_(b) {}
   // Any arithmetic type but bool (int, int64_t, size_t, float, double...) becomes a number.
-  template <typename T,
-            std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Value(T x) : v_(static_cast<double>(x)) {}
   Value(const char* s) : v_(std::string(s)) {}
   Value(std::string s) : v_(std::move(s)) {}

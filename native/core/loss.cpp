@@ -44,11 +44,13 @@ LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Te
   const auto post = model.posterior_log_variance(x0, y, prior);
   const auto eps = post.defined() ? n * torch::exp(0.5 * post) : n;
   const auto& sched = model.schedule();
-  const auto alpha_bar = torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
+  const auto alpha_bar =
+      torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
   const auto d = diffuse(x0, y, alpha_bar, eps);
   const auto predicted = model.denoiser()->forward(d.x_t, spec, t.to(x0.device()));
   LossSummary s;
-  s.terms = joint_loss(x0, d.target, predicted, post, prior, sched.alpha_bar.back(), cfg.eta, cfg.lambda, cfg.learned());
+  s.terms =
+      joint_loss(x0, d.target, predicted, post, prior, sched.alpha_bar.back(), cfg.eta, cfg.lambda, cfg.learned());
   const auto one = torch::ones({}, x0.options());
   s.sigma_post = post.defined() ? torch::exp(0.5 * post).mean() : one;
   s.sigma_prior = prior.defined() ? torch::exp(0.5 * prior).mean() : one;

@@ -1,8 +1,8 @@
 #include "model.h"
 
-#include <mutex>
-
 #include <ATen/CPUGeneratorImpl.h>
+
+#include <mutex>
 
 #include "error.h"
 #include "spectrogram.h"
@@ -95,7 +95,8 @@ torch::Tensor Model::prior_log_variance(const torch::Tensor& y, const torch::Ten
   return {};
 }
 
-torch::Tensor Model::posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior) {
+torch::Tensor Model::posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y,
+                                            const torch::Tensor& prior) {
   if (config_.prior != PriorKind::Learned) return prior;
   return posterior_->forward(torch::stack({x0, y}, 1));
 }
@@ -106,8 +107,7 @@ torch::Tensor Model::prepare(const torch::Tensor& signal, const char* what) cons
   if (signal.size(1) < config_.hop)
     throw Error(kInput, std::string(what) + " is too short: " + std::to_string(signal.size(1)) +
                             " samples, the model needs at least " + std::to_string(config_.hop));
-  if (!torch::isfinite(signal).all().item<bool>())
-    throw Error(kInput, std::string(what) + " contains NaN or Inf");
+  if (!torch::isfinite(signal).all().item<bool>()) throw Error(kInput, std::string(what) + " contains NaN or Inf");
   const int64_t T = signal.size(1), padded = (T + config_.hop - 1) / config_.hop * config_.hop;
   auto x = signal.to(device_, torch::kFloat32);
   return padded == T ? x : torch::constant_pad_nd(x, {0, padded - T});

@@ -1,12 +1,12 @@
 // One model: ε-network θ, Prior Net ψ and Posterior Net φ (learned prior only), the training
 // schedule, optimiser and EMA state. Training, sampling and checkpoints operate on it.
 #pragma once
+#include <torch/torch.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "config.h"
 #include "nets/encoder.h"

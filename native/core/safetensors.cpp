@@ -35,10 +35,9 @@ struct DType {
 };
 
 constexpr DType kDTypes[] = {
-    {"F32", torch::kFloat, 4},   {"F64", torch::kDouble, 8}, {"F16", torch::kHalf, 2},
-    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kLong, 8},   {"I32", torch::kInt, 4},
-    {"I16", torch::kShort, 2},   {"I8", torch::kChar, 1},    {"U8", torch::kByte, 1},
-    {"BOOL", torch::kBool, 1},
+    {"F32", torch::kFloat, 4}, {"F64", torch::kDouble, 8}, {"F16", torch::kHalf, 2},  {"BF16", torch::kBFloat16, 2},
+    {"I64", torch::kLong, 8},  {"I32", torch::kInt, 4},    {"I16", torch::kShort, 2}, {"I8", torch::kChar, 1},
+    {"U8", torch::kByte, 1},   {"BOOL", torch::kBool, 1},
 };
 
 const DType* dtype_by_name(const std::string& name) {
@@ -66,26 +65,28 @@ struct Header {
   std::vector<Entry> entries;
 };
 
-std::string errno_text(int err) { return std::generic_category().message(err); }
+std::string errno_text(int err) {
+  return std::generic_category().message(err);
+}
 
 [[noreturn]] void corrupt(const std::string& context, const std::string& what) {
   throw Error(kCheckpoint, context + ": " + what);
 }
 
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
+std::string quoted(const std::string& name) {
+  return "'" + name + "'";
+}
 
 // Validates the 8-byte length prefix of a `file_size`-byte file; `prefix` holds its first bytes.
 uint64_t header_length(const uint8_t* prefix, uint64_t file_size, const std::string& context) {
-  if (file_size < 8)
-    corrupt(context, "file is " + std::to_string(file_size) + " bytes, too short for a header length");
+  if (file_size < 8) corrupt(context, "file is " + std::to_string(file_size) + " bytes, too short for a header length");
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | prefix[i];
   if (n < 2) corrupt(context, "header length " + std::to_string(n) + " is too small");
-  if (n > kMaxHeaderBytes)
-    corrupt(context, "header length " + std::to_string(n) + " exceeds the 100 MiB limit");
+  if (n > kMaxHeaderBytes) corrupt(context, "header length " + std::to_string(n) + " exceeds the 100 MiB limit");
   if (n > file_size - 8)
-    corrupt(context, "header length " + std::to_string(n) + " exceeds the " +
-                         std::to_string(file_size - 8) + " bytes after it");
+    corrupt(context,
+            "header length " + std::to_string(n) + " exceeds the " + std::to_string(file_size - 8) + " bytes after it");
   return n;
 }
 
@@ -99,8 +100,7 @@ bool to_index(const json::Value& v, uint64_t* out) {
   return true;
 }
 
-Entry parse_entry(const std::string& name, const json::Value& v, uint64_t data_size,
-                  const std::string& context) {
+Entry parse_entry(const std::string& name, const json::Value& v, uint64_t data_size, const std::string& context) {
   const std::string where = "tensor " + quoted(name);
   if (!v.is_object()) corrupt(context, where + " is not an object");
   for (const auto& member : v.as_object()) {
@@ -139,18 +139,17 @@ Entry parse_entry(const std::string& name, const json::Value& v, uint64_t data_s
     numel *= size;
     e.shape.push_back(static_cast<int64_t>(size));
   }
-  if (numel > std::numeric_limits<uint64_t>::max() / e.dtype->size)
-    corrupt(context, where + ": byte size overflows");
+  if (numel > std::numeric_limits<uint64_t>::max() / e.dtype->size) corrupt(context, where + ": byte size overflows");
   const uint64_t nbytes = numel * e.dtype->size;
 
-  if (!offsets->is_array() || offsets->as_array().size() != 2 ||
-      !to_index(offsets->as_array()[0], &e.begin) || !to_index(offsets->as_array()[1], &e.end))
+  if (!offsets->is_array() || offsets->as_array().size() != 2 || !to_index(offsets->as_array()[0], &e.begin) ||
+      !to_index(offsets->as_array()[1], &e.end))
     corrupt(context, where + ": 'data_offsets' is not a pair of non-negative integers");
   const std::string range = "[" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
   if (e.begin > e.end) corrupt(context, where + ": data_offsets " + range + " end before they begin");
   if (e.end > data_size)
-    corrupt(context, where + ": data_offsets " + range + " exceed the data buffer of " +
-                         std::to_string(data_size) + " bytes");
+    corrupt(context,
+            where + ": data_offsets " + range + " exceed the data buffer of " + std::to_string(data_size) + " bytes");
   if (e.end - e.begin != nbytes)
     corrupt(context, where + ": data_offsets " + range + " span " + std::to_string(e.end - e.begin) +
                          " bytes but dtype and shape need " + std::to_string(nbytes));
@@ -193,8 +192,7 @@ Header parse_header(const uint8_t* bytes, uint64_t n, uint64_t data_size, const 
   uint64_t cursor = 0;
   const Entry* previous = nullptr;
   for (const Entry* e : order) {
-    if (e->begin < cursor)
-      corrupt(context, "tensor " + quoted(e->name) + " overlaps tensor " + quoted(previous->name));
+    if (e->begin < cursor) corrupt(context, "tensor " + quoted(e->name) + " overlaps tensor " + quoted(previous->name));
     if (e->begin > cursor)
       corrupt(context, "bytes " + std::to_string(cursor) + " to " + std::to_string(e->begin) +
                            " of the data buffer belong to no tensor");
@@ -202,8 +200,8 @@ Header parse_header(const uint8_t* bytes, uint64_t n, uint64_t data_size, const 
     previous = e;
   }
   if (cursor != data_size)
-    corrupt(context, "the last " + std::to_string(data_size - cursor) +
-                         " bytes of the data buffer belong to no tensor");
+    corrupt(context,
+            "the last " + std::to_string(data_size - cursor) + " bytes of the data buffer belong to no tensor");
   return h;
 }
 
@@ -320,8 +318,7 @@ SafetensorsFile read_safetensors(const std::string& path, uint64_t max_bytes) {
   for (const Entry& e : h.entries) {
     torch::Tensor t = empty_for(e);
     if (e.end > e.begin) {
-      if (!pread_full(f.fd, t.data_ptr(), e.end - e.begin, 8 + n + e.begin, path))
-        corrupt(context, truncated);
+      if (!pread_full(f.fd, t.data_ptr(), e.end - e.begin, 8 + n + e.begin, path)) corrupt(context, truncated);
       check_bools(e, static_cast<const uint8_t*>(t.data_ptr()), context);
     }
     out.tensors.emplace(e.name, std::move(t));
@@ -380,8 +377,8 @@ void write_safetensors(const std::string& path, const std::map<std::string, torc
   TempFile tmp;
   static std::atomic<unsigned> counter{0};
   for (int attempt = 0; tmp.fd < 0; ++attempt) {
-    const std::string candidate = path + ".tmp." + std::to_string(::getpid()) + "." +
-                                  std::to_string(counter.fetch_add(1));
+    const std::string candidate =
+        path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
       tmp.fd = fd;
@@ -416,8 +413,7 @@ void write_safetensors(const std::string& path, const std::map<std::string, torc
   Fd d;
   d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d.fd < 0) throw Error(kIo, failed + "cannot open directory: " + errno_text(errno));
-  if (::fsync(d.fd) != 0 && errno != EINVAL)
-    throw Error(kIo, failed + "cannot sync directory: " + errno_text(errno));
+  if (::fsync(d.fd) != 0 && errno != EINVAL) throw Error(kIo, failed + "cannot sync directory: " + errno_text(errno));
 }
 
 }  // namespace rg

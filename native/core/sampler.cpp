@@ -1,8 +1,8 @@
 #include "sampler.h"
 
-#include <cmath>
-
 #include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
 
 #include "error.h"
 #include "spectrogram.h"
@@ -59,7 +59,8 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
     throw Error(kInput, "give one seed, or one seed per input");
   std::vector<at::Generator> gens;
   for (int64_t b = 0; b < B; ++b)
-    gens.push_back(at::make_generator<at::CPUGeneratorImpl>(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]));
+    gens.push_back(
+        at::make_generator<at::CPUGeneratorImpl>(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]));
   const auto noise = [&] {
     std::vector<torch::Tensor> rows;
     for (auto& g : gens) rows.push_back(torch::randn({y.size(1)}, g, torch::kFloat32));

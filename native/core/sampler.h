@@ -2,12 +2,12 @@
 // does not depend on the step (spectrogram, upsampled conditioner and its per-layer projections,
 // step embeddings for the schedule, Σ_prior) is computed once per call.
 #pragma once
+#include <torch/torch.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "model.h"
 

@@ -32,7 +32,9 @@ Schedule linear_schedule(int steps, double beta_start, double beta_end) {
   return s;
 }
 
-double cond_m(double alpha_bar) { return std::sqrt(std::min((1.0 - alpha_bar) / std::sqrt(alpha_bar), 1.0)); }
+double cond_m(double alpha_bar) {
+  return std::sqrt(std::min((1.0 - alpha_bar) / std::sqrt(alpha_bar), 1.0));
+}
 
 double cond_delta(double alpha_bar) {
   const double m = cond_m(alpha_bar);
@@ -89,7 +91,8 @@ ReverseSchedule reverse_schedule(const Schedule& train, const std::vector<double
     const double k = (1.0 - r.m[i]) / (1.0 - r.m[i - 1]);
     const double delta_cond = r.delta[i] - k * k * a * r.delta[i - 1];
     r.delta_bar[i] = std::max(delta_cond * r.delta[i - 1] / r.delta[i], 0.0);
-    r.c1[i] = k * (r.delta[i - 1] / r.delta[i]) * std::sqrt(a) + (1.0 - r.m[i - 1]) * (delta_cond / r.delta[i]) / std::sqrt(a);
+    r.c1[i] = k * (r.delta[i - 1] / r.delta[i]) * std::sqrt(a) +
+              (1.0 - r.m[i - 1]) * (delta_cond / r.delta[i]) / std::sqrt(a);
     r.c2[i] = (r.m[i - 1] * r.delta[i] - (r.m[i] * (1.0 - r.m[i])) / (1.0 - r.m[i - 1]) * a * r.delta[i - 1]) *
               (std::sqrt(r.alpha_bar[i - 1]) / r.delta[i]);
     r.c3[i] = (1.0 - r.m[i - 1]) * (delta_cond / r.delta[i]) * std::sqrt(1.0 - ab) / std::sqrt(a);

@@ -50,7 +50,8 @@ StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tens
   const auto summary = training_loss(model, x0, y, t, n);
   const double loss = summary.terms.total.item<double>();
   if (!std::isfinite(loss))
-    throw Error(kNative, "non-finite loss at step " + std::to_string(model.train_state().step + 1) + "; weights unchanged");
+    throw Error(kNative,
+                "non-finite loss at step " + std::to_string(model.train_state().step + 1) + "; weights unchanged");
   summary.terms.total.backward();
 
   StepStats st;

@@ -1,10 +1,10 @@
 // Shared fixtures of the native tests: small configurations and the device under test.
 #pragma once
-#include <cstdlib>
-#include <string>
-
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+
+#include <cstdlib>
+#include <string>
 
 #include "config.h"
 

@@ -25,34 +25,34 @@ struct Registrar {
 
 #define RG_CAT2(a, b) a##b
 #define RG_CAT(a, b) RG_CAT2(a, b)
-#define TEST_CASE(name)                                                              \
-  static void RG_CAT(rg_test_fn_, __LINE__)();                                       \
+#define TEST_CASE(name)                                                                         \
+  static void RG_CAT(rg_test_fn_, __LINE__)();                                                  \
   static rgtest::Registrar RG_CAT(rg_test_reg_, __LINE__)(name, RG_CAT(rg_test_fn_, __LINE__)); \
   static void RG_CAT(rg_test_fn_, __LINE__)()
 
 #undef CHECK
-#define CHECK(cond)                                                  \
-  do {                                                               \
+#define CHECK(cond)                                                    \
+  do {                                                                 \
     if (!(cond)) rgtest::fail(__FILE__, __LINE__, "CHECK(" #cond ")"); \
   } while (0)
 
-#define CHECK_CLOSE(a, b, tol)                                                                   \
-  do {                                                                                           \
-    const double rg_a_ = (a), rg_b_ = (b);                                                       \
-    if (!(std::fabs(rg_a_ - rg_b_) <= (tol)))                                                    \
-      rgtest::fail(__FILE__, __LINE__,                                                           \
+#define CHECK_CLOSE(a, b, tol)                                                                             \
+  do {                                                                                                     \
+    const double rg_a_ = (a), rg_b_ = (b);                                                                 \
+    if (!(std::fabs(rg_a_ - rg_b_) <= (tol)))                                                              \
+      rgtest::fail(__FILE__, __LINE__,                                                                     \
                    std::string(#a " = ") + std::to_string(rg_a_) + ", " #b " = " + std::to_string(rg_b_)); \
   } while (0)
 
-#define CHECK_THROWS_CODE(expr, want)                                                         \
-  do {                                                                                        \
-    std::string rg_got_ = "no exception";                                                     \
-    try {                                                                                     \
-      (void)(expr);                                                                           \
-    } catch (const rg::Error& e) {                                                            \
-      rg_got_ = e.code();                                                                     \
-    } catch (const std::exception& e) {                                                       \
-      rg_got_ = std::string("std::exception: ") + e.what();                                   \
-    }                                                                                         \
+#define CHECK_THROWS_CODE(expr, want)                                                                          \
+  do {                                                                                                         \
+    std::string rg_got_ = "no exception";                                                                      \
+    try {                                                                                                      \
+      (void)(expr);                                                                                            \
+    } catch (const rg::Error& e) {                                                                             \
+      rg_got_ = e.code();                                                                                      \
+    } catch (const std::exception& e) {                                                                        \
+      rg_got_ = std::string("std::exception: ") + e.what();                                                    \
+    }                                                                                                          \
     if (rg_got_ != (want)) rgtest::fail(__FILE__, __LINE__, #expr " threw " + rg_got_ + ", wanted " + (want)); \
   } while (0)

@@ -137,7 +137,8 @@ TEST_CASE("json: numbers") {
 
 TEST_CASE("json: string escapes") {
   const Value s = rg::json::parse(R"("a\"b\\c\/d\b\f\n\r\t\u00e9\u20AC\ud83d\ude00\u0000z")");
-  CHECK(s.as_string() == std::string("a\"b\\c/d\b\f\n\r\t\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80") + std::string(1, '\0') + "z");
+  CHECK(s.as_string() ==
+        std::string("a\"b\\c/d\b\f\n\r\t\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80") + std::string(1, '\0') + "z");
   CHECK(rg::json::dump(Value(std::string("q\"\\\n\x01\x1f", 6))) == R"("q\"\\\n\u0001\u001f")");
   CHECK(rg::json::dump(Value("\xC3\xA9")) == "\"\xC3\xA9\"");  // non-ASCII stays raw UTF-8
   CHECK(rg::json::parse(rg::json::dump(s)) == s);
@@ -146,15 +147,57 @@ TEST_CASE("json: string escapes") {
 
 TEST_CASE("json: rejects malformed input") {
   const std::vector<std::string> bad = {
-      "",          " ",           "[1,]",         "{\"a\":1,}",   "01",        "1.",
-      ".5",        "+1",          "-",            "1e",           "1e+",       "0x10",
-      "[1 2]",     "{\"a\" 1}",   "{a:1}",        "{\"a\":}",     "[",         "{",
-      "\"abc",     "tru",         "nul",          "True",         "NaN",       "Infinity",
-      "1 2",       "[] x",        "// c\n1",      "/* c */ 1",    "'a'",       "\"\\x\"",
-      "\"\\u12\"", "\"\\u12g4\"", "\"\\ud800\"",  "\"\\ud800x\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
-      "\"\xff\"",  "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\xef\xbb\xbf{}", "1e999",
-      "-1e999",    "{\"a\":1,\"a\":2}", "[1,,2]",  "[,]",          "{,}",       "\"a\x01\"",
-      "\"tab\there\"", std::string("\"a\0b\"", 5), std::string("1\0", 2),
+      "",
+      " ",
+      "[1,]",
+      "{\"a\":1,}",
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      "-",
+      "1e",
+      "1e+",
+      "0x10",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{a:1}",
+      "{\"a\":}",
+      "[",
+      "{",
+      "\"abc",
+      "tru",
+      "nul",
+      "True",
+      "NaN",
+      "Infinity",
+      "1 2",
+      "[] x",
+      "// c\n1",
+      "/* c */ 1",
+      "'a'",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\u12g4\"",
+      "\"\\ud800\"",
+      "\"\\ud800x\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\xff\"",
+      "\"\xc0\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "\"\xf4\x90\x80\x80\"",
+      "\xef\xbb\xbf{}",
+      "1e999",
+      "-1e999",
+      "{\"a\":1,\"a\":2}",
+      "[1,,2]",
+      "[,]",
+      "{,}",
+      "\"a\x01\"",
+      "\"tab\there\"",
+      std::string("\"a\0b\"", 5),
+      std::string("1\0", 2),
   };
   for (const std::string& text : bad) {
     bool threw = false;
@@ -175,9 +218,7 @@ TEST_CASE("json: rejects malformed input") {
 }
 
 TEST_CASE("json: depth limit") {
-  const auto nested = [](int depth) {
-    return std::string(depth, '[') + std::string(depth, ']');
-  };
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   CHECK(rg::json::parse(nested(64)).is_array());
   CHECK_THROWS_CODE(rg::json::parse(nested(65)), "E_CONFIG");
   CHECK_THROWS_CODE(rg::json::parse(nested(100000)), "E_CONFIG");  // no stack overflow
@@ -279,38 +320,42 @@ TEST_CASE("safetensors: rejects malformed files") {
   CHECK_THROWS_CODE(parse(image("{}", 0, 1)), "E_CHECKPOINT");
 
   const std::vector<std::pair<std::string, size_t>> bad = {
-      {ok, 9},                                                                     // trailing byte
-      {ok, 7},                                                                     // end out of bounds
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,12])"), 8},              // out of bounds
-      {one(R"("dtype":"F32","shape":[3],"data_offsets":[0,8])"), 8},               // wrong byte count
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[8,0])"), 8},               // end before begin
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0])"), 8},                 // one offset
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8,8])"), 8},             // three offsets
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8.5])"), 8},             // fractional offset
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":"0,8")"), 8},               // not an array
-      {one(R"("dtype":"F8","shape":[2],"data_offsets":[0,8])"), 8},                // unknown dtype
-      {one(R"("dtype":"f32","shape":[2],"data_offsets":[0,8])"), 8},               // dtype is case sensitive
-      {one(R"("dtype":4,"shape":[2],"data_offsets":[0,8])"), 8},                   // dtype not a string
-      {one(R"("dtype":"F32","shape":[-2],"data_offsets":[0,8])"), 8},              // negative dim
-      {one(R"("dtype":"F32","shape":[2.5],"data_offsets":[0,8])"), 8},             // fractional dim
-      {one(R"("dtype":"F32","shape":2,"data_offsets":[0,8])"), 8},                 // shape not an array
-      {one(R"("dtype":"F32","shape":[1,1,1,1,1,1,1,1,2],"data_offsets":[0,8])"), 8},  // 9 dims
+      {ok, 9},                                                                             // trailing byte
+      {ok, 7},                                                                             // end out of bounds
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,12])"), 8},                      // out of bounds
+      {one(R"("dtype":"F32","shape":[3],"data_offsets":[0,8])"), 8},                       // wrong byte count
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[8,0])"), 8},                       // end before begin
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0])"), 8},                         // one offset
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8,8])"), 8},                     // three offsets
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8.5])"), 8},                     // fractional offset
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":"0,8")"), 8},                       // not an array
+      {one(R"("dtype":"F8","shape":[2],"data_offsets":[0,8])"), 8},                        // unknown dtype
+      {one(R"("dtype":"f32","shape":[2],"data_offsets":[0,8])"), 8},                       // dtype is case sensitive
+      {one(R"("dtype":4,"shape":[2],"data_offsets":[0,8])"), 8},                           // dtype not a string
+      {one(R"("dtype":"F32","shape":[-2],"data_offsets":[0,8])"), 8},                      // negative dim
+      {one(R"("dtype":"F32","shape":[2.5],"data_offsets":[0,8])"), 8},                     // fractional dim
+      {one(R"("dtype":"F32","shape":2,"data_offsets":[0,8])"), 8},                         // shape not an array
+      {one(R"("dtype":"F32","shape":[1,1,1,1,1,1,1,1,2],"data_offsets":[0,8])"), 8},       // 9 dims
       {one(R"("dtype":"U8","shape":[0,4294967296,4294967296],"data_offsets":[0,0])"), 0},  // overflow
-      {one(R"("dtype":"F32","shape":[2])"), 8},                                    // missing offsets
-      {one(R"("shape":[2],"data_offsets":[0,8])"), 8},                             // missing dtype
-      {one(R"("dtype":"F32","data_offsets":[0,8])"), 8},                           // missing shape
-      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1)"), 8},     // unknown field
-      {R"({"t":[1]})", 0},                                                         // entry not an object
-      {R"([])", 0},                                                                // header not an object
-      {R"({"t":)", 0},                                                             // invalid JSON
-      {R"({"__metadata__":{"a":1}})", 0},                                          // non-string metadata
-      {R"({"__metadata__":{"a":{"b":"c"}}})", 0},                                  // nested metadata
-      {R"({"__metadata__":"x"})", 0},                                              // metadata not an object
-      {R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", 4},
+      {one(R"("dtype":"F32","shape":[2])"), 8},                                            // missing offsets
+      {one(R"("shape":[2],"data_offsets":[0,8])"), 8},                                     // missing dtype
+      {one(R"("dtype":"F32","data_offsets":[0,8])"), 8},                                   // missing shape
+      {one(R"("dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1)"), 8},             // unknown field
+      {R"({"t":[1]})", 0},                                                                 // entry not an object
+      {R"([])", 0},                                                                        // header not an object
+      {R"({"t":)", 0},                                                                     // invalid JSON
+      {R"({"__metadata__":{"a":1}})", 0},                                                  // non-string metadata
+      {R"({"__metadata__":{"a":{"b":"c"}}})", 0},                                          // nested metadata
+      {R"({"__metadata__":"x"})", 0},                                                      // metadata not an object
+      {R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
+       4},
       // Overlap, and a gap.
-      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8},
-      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 4},
-      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[6,10]}})", 10},
+      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
+       8},
+      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+       4},
+      {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[6,10]}})",
+       10},
   };
   for (const auto& [header, data_size] : bad) {
     std::vector<uint8_t> bytes = image(header, data_size);
@@ -329,7 +374,9 @@ TEST_CASE("safetensors: rejects malformed files") {
     CHECK(std::string(e.what()) == "invalid safetensors: tensor 't': unsupported dtype 'F8'");
   }
   try {
-    parse(image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8));
+    parse(image(
+        R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
+        8));
   } catch (const rg::Error& e) {
     CHECK(std::string(e.what()) == "invalid safetensors: tensor 'b' overlaps tensor 'a'");
   }

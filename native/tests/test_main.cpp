@@ -1,7 +1,7 @@
+#include <ATen/Context.h>
+
 #include <cstdlib>
 #include <cstring>
-
-#include <ATen/Context.h>
 
 #include "test.h"
 

@@ -1,7 +1,7 @@
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
-
-#include <unistd.h>
 
 #include "checkpoint.h"
 #include "helpers.h"
@@ -47,8 +47,11 @@ TEST_CASE("loss: each term equals a float64 reference; L_PM is 2·KL(post‖prio
   const auto l = rg::joint_loss(x0, target, pred, post, prior, abT, eta, lambda, true);
   auto d = [](const torch::Tensor& t) { return t.to(torch::kFloat64).contiguous(); };
   const auto X = d(x0), E = d(target), P = d(pred), Lq = d(post), Lp = d(prior);
-  const double* x = X.data_ptr<double>(); const double* e = E.data_ptr<double>(); const double* p = P.data_ptr<double>();
-  const double* q = Lq.data_ptr<double>(); const double* r = Lp.data_ptr<double>();
+  const double* x = X.data_ptr<double>();
+  const double* e = E.data_ptr<double>();
+  const double* p = P.data_ptr<double>();
+  const double* q = Lq.data_ptr<double>();
+  const double* r = Lp.data_ptr<double>();
   double lr = 0, dm = 0, pm = 0, kl = 0;
   const int64_t N = B * T;
   for (int64_t i = 0; i < N; ++i) {
@@ -113,8 +116,9 @@ TEST_CASE("trainer: a tiny model of each prior kind overfits a fixed pair, σ in
         rgtest::fail(__FILE__, __LINE__, "σ left its bounds");
     }
     if (!(last * 5 <= first))
-      rgtest::fail(__FILE__, __LINE__, std::string(rg::prior_name(kind)) + ": the ε error fell from " +
-                                           std::to_string(first) + " to " + std::to_string(last) + ", under 5×");
+      rgtest::fail(__FILE__, __LINE__,
+                   std::string(rg::prior_name(kind)) + ": the ε error fell from " + std::to_string(first) + " to " +
+                       std::to_string(last) + ", under 5×");
   }
 }
 

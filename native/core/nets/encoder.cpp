@@ -7,7 +7,9 @@ namespace rg {
 namespace nn = torch::nn;
 
 namespace {
-nn::Conv1d conv3(int in, int out) { return nn::Conv1d(nn::Conv1dOptions(in, out, 3).padding(1)); }
+nn::Conv1d conv3(int in, int out) {
+  return nn::Conv1d(nn::Conv1dOptions(in, out, 3).padding(1));
+}
 }  // namespace
 
 torch::Tensor soft_bound(const torch::Tensor& raw, double lo, double hi) {

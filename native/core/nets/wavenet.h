@@ -27,9 +27,9 @@ struct WaveNetImpl : torch::nn::Module {
   torch::nn::Conv1d input_projection{nullptr};
   torch::nn::Linear embed1{nullptr}, embed2{nullptr};
   torch::nn::ConvTranspose2d up1{nullptr}, up2{nullptr};
-  torch::nn::Conv1d cond_projection{nullptr};   // bins → L·2C
-  torch::nn::Linear step_projection{nullptr};   // 512 → L·C
-  torch::nn::ModuleList dilated, output;         // per layer: C → 2C (k3), C → 2C (1×1)
+  torch::nn::Conv1d cond_projection{nullptr};  // bins → L·2C
+  torch::nn::Linear step_projection{nullptr};  // 512 → L·C
+  torch::nn::ModuleList dilated, output;       // per layer: C → 2C (k3), C → 2C (1×1)
   torch::nn::Conv1d skip_projection{nullptr}, final_projection{nullptr};
 };
 TORCH_MODULE(WaveNet);
