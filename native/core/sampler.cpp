@@ -47,7 +47,8 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
 
   // Step-invariant work, once per call.
   const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
-  const auto cond = model.denoiser()->condition(spec);
+  const int64_t cache_bytes = y.numel() * 2 * cfg.residual_channels * cfg.residual_layers * 4;
+  const auto cond = model.denoiser()->condition(spec, cache_bytes <= options.max_cache_bytes);
   ++counters.conditioner_runs;
   const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
   ++counters.step_embedding_runs;

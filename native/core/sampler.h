@@ -20,6 +20,9 @@ struct RestoreOptions {
   std::vector<uint64_t> seeds = {0};
   bool use_ema = true;
   const std::atomic<bool>* cancel = nullptr;  // checked before every step → rg::Error(kAborted)
+  // Above this size the per-layer conditioner projections are redone at every step instead of
+  // being held for the whole call: long inputs then need L·2C/bins times less memory.
+  int64_t max_cache_bytes = int64_t{1} << 30;
 };
 
 // degraded [B, T] → restored [B, T].

@@ -207,3 +207,20 @@ TEST_CASE("checkpoint: corrupt and truncated files are rejected with E_CHECKPOIN
   CHECK_THROWS_CODE(rg::load_checkpoint("/tmp/does-not-exist.safetensors", device()), rg::kCheckpoint);
   std::remove(path.c_str());
 }
+
+TEST_CASE("sampler: projecting the conditioner per step gives the cached result") {
+  auto cfg = tiny(PriorKind::Learned);
+  cfg.upsampler = "transposed";  // the only upsampler whose cache can be left unprojected
+  cfg.n_fft = 512;
+  cfg.hop = 256;
+  rg::Model m(cfg, device(), 3);
+  const auto [x0, y] = rgtest::tone_pair(2, 2048);
+  for (int i = 0; i < 3; ++i) rg::train_step(m, x0, y, 1e-2);
+  rg::RestoreOptions o;
+  const auto cached = rg::restore(m, y, o);
+  o.max_cache_bytes = 0;
+  const auto runs = m.counters().conditioner_runs.load();
+  const auto per_step = rg::restore(m, y, o);
+  CHECK(m.counters().conditioner_runs.load() - runs == 1);
+  CHECK(torch::allclose(cached, per_step, 1e-5, 1e-6));
+}

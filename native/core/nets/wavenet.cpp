@@ -51,14 +51,15 @@ WaveNetImpl::WaveNetImpl(const ModelConfig& c)
   final_projection->bias.zero_();
 }
 
-torch::Tensor WaveNetImpl::condition(const torch::Tensor& spec) {
+Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project) {
   auto s = spec;
   if (!repeat_upsampler) {
     auto u = F::leaky_relu(up1->forward(s.unsqueeze(1)), F::LeakyReLUFuncOptions().negative_slope(0.4));
     u = F::leaky_relu(up2->forward(u), F::LeakyReLUFuncOptions().negative_slope(0.4));
     s = u.squeeze(1);
   }
-  return cond_projection->forward(s);
+  if (!project && !repeat_upsampler) return {s, false};
+  return {cond_projection->forward(s), true};
 }
 
 torch::Tensor WaveNetImpl::step_terms(const torch::Tensor& t) {
@@ -73,7 +74,7 @@ torch::Tensor WaveNetImpl::step_terms(const torch::Tensor& t) {
   return step_projection->forward(h).view({-1, layers, channels});
 }
 
-torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const torch::Tensor& cond,
+torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Conditioning& cond,
                                           const torch::Tensor& steps) {
   const int64_t B = audio.size(0), T = audio.size(1), C2 = 2 * channels;
   auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
@@ -81,7 +82,9 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const torc
   for (int i = 0; i < layers; ++i) {
     auto y = x + steps.select(1, i).unsqueeze(2);
     y = dilated[i]->as<nn::Conv1d>()->forward(y);
-    const auto c = cond.narrow(1, i * C2, C2);
+    const auto c = cond.projected ? cond.values.narrow(1, i * C2, C2)
+                                  : torch::conv1d(cond.values, cond_projection->weight.narrow(0, i * C2, C2),
+                                                  cond_projection->bias.narrow(0, i * C2, C2));
     if (repeat_upsampler) {
       // The frame-rate term broadcast over each hop of samples: a repeat without a copy.
       y = (y.view({B, C2, T / hop, hop}) + c.unsqueeze(3)).view({B, C2, T});

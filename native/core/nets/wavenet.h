@@ -7,16 +7,25 @@
 
 namespace rg {
 
+// The conditioner's contribution, computed once per batch. `projected`: every layer's 1×1
+// projection is done ([B, L·2C, ·]); otherwise only the upsampled spectrogram is kept
+// ([B, bins, T], L·2C/bins times smaller) and each step projects it again.
+struct Conditioning {
+  torch::Tensor values;
+  bool projected = true;
+};
+
 struct WaveNetImpl : torch::nn::Module {
   explicit WaveNetImpl(const ModelConfig& config);
 
   // spec [B, bins, F] → per-layer conditioner terms, all layers in one GEMM:
   // [B, L·2C, F·hop] for the transposed upsampler, [B, L·2C, F] (frame rate) for "repeat".
-  torch::Tensor condition(const torch::Tensor& spec);
+  // With `project` false (transposed upsampler only) the projections are left to each step.
+  Conditioning condition(const torch::Tensor& spec, bool project = true);
   // t [N] (fractional training steps) → per-layer step terms [N, L, C].
   torch::Tensor step_terms(const torch::Tensor& t);
   // x [B, T]; cond from condition(); steps [B or 1, L, C] from step_terms(). Returns ε̂ [B, T].
-  torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cond, const torch::Tensor& steps);
+  torch::Tensor forward_cached(const torch::Tensor& x, const Conditioning& cond, const torch::Tensor& steps);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& spec, const torch::Tensor& t) {
     return forward_cached(x, condition(spec), step_terms(t));
   }
