@@ -86,7 +86,7 @@ export interface TrainOptions {
   cropLength?: number;
   /** Adam learning rate (default: `config.lr`). */
   lr?: number;
-  /** Seed of crop positions and pair order (default 0). */
+  /** Seed of crop positions and pair order (default 0); batches depend on it and the step number only. */
   seed?: number;
   /** Called after a step at most every `progressIntervalMs`, and after the last step. */
   onProgress?: (progress: TrainProgress) => void;
@@ -225,7 +225,7 @@ export class Model implements AsyncDisposable {
     let done = 0;
     for (; done < steps; done++) {
       if (signal?.aborted) throw new AbortError(`training aborted after ${done} steps`);
-      const batch = await sampler.next();
+      const batch = await sampler.next(this.globalStep);
       if (!batch) break;
       this.ensureOpen();
       const stats = await this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr).catch((e: unknown) => {

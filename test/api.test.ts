@@ -105,6 +105,24 @@ describe('checkpoints', () => {
     await Promise.all([m.dispose(), loaded.dispose()]);
   });
 
+  test('stopping, saving, loading and going on gives the bytes of a run that never stopped', async () => {
+    const data = [tonePair(3000, 1), tonePair(2500, 2), tonePair(4000, 3)];
+    const straight = await createModel({ preset: 'speech-tiny', prior: 'learned', seed: 5, threads: 1 });
+    await straight.train(data, { steps: 6, batchSize: 2, seed: 8 });
+    const a = path.join(tmp, 'straight.safetensors');
+    await straight.save(a);
+    const first = await createModel({ preset: 'speech-tiny', prior: 'learned', seed: 5, threads: 1 });
+    await first.train(data, { steps: 3, batchSize: 2, seed: 8 });
+    const mid = path.join(tmp, 'mid.safetensors');
+    await first.save(mid);
+    const resumed = await loadModel(mid, { threads: 1 });
+    await resumed.train(data, { steps: 3, batchSize: 2, seed: 8 });
+    const b = path.join(tmp, 'resumed.safetensors');
+    await resumed.save(b);
+    expect(fs.readFileSync(b).equals(fs.readFileSync(a))).toBe(true);
+    await Promise.all([straight.dispose(), first.dispose(), resumed.dispose()]);
+  });
+
   test('checkpoints write atomically: no temporary file is left beside them', async () => {
     const m = await createModel({ preset: 'speech-tiny' });
     const dir = fs.mkdtempSync(path.join(tmp, 'atomic-'));

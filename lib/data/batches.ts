@@ -36,9 +36,12 @@ function checkPair(p: unknown, index: number): Pair {
   return pair as Pair;
 }
 
-/** Draws batches of random crops; a pair shorter than the crop is zero-padded. */
+/**
+ * Draws batches of random crops; a pair shorter than the crop is zero-padded. The draws of a batch
+ * depend only on the seed and the model's step number, so training resumed from a checkpoint
+ * sees the same batches as a run that never stopped (for arrays; a stream goes on where it is).
+ */
 export class BatchSampler {
-  private readonly random: Random;
   private iterator?: Iterator<Pair> | AsyncIterator<Pair>;
   private read = 0;
 
@@ -46,9 +49,8 @@ export class BatchSampler {
     private readonly source: PairSource,
     private readonly batchSize: number,
     private readonly cropLength: number,
-    seed: number,
+    private readonly seed: number,
   ) {
-    this.random = new Random(seed);
     if (Array.isArray(source)) {
       if (source.length === 0) throw new InputError('training data is empty');
     } else if (
@@ -60,15 +62,16 @@ export class BatchSampler {
     }
   }
 
-  /** The next batch, or null when a streamed source has nothing more to give. */
-  async next(): Promise<Batch | null> {
+  /** The batch for the model's step `step`, or null when a streamed source has nothing more to give. */
+  async next(step: number): Promise<Batch | null> {
+    const random = new Random((Math.imul(this.seed, 0x9e3779b1) ^ Math.imul(step, 0x85ebca77)) >>> 0);
     const clean = new Float32Array(this.batchSize * this.cropLength);
     const degraded = new Float32Array(this.batchSize * this.cropLength);
     for (let b = 0; b < this.batchSize; b++) {
-      const pair = await this.nextPair();
+      const pair = await this.nextPair(random);
       if (!pair) return null;
       const n = pair.clean.length;
-      const start = n > this.cropLength ? this.random.int(n - this.cropLength + 1) : 0;
+      const start = n > this.cropLength ? random.int(n - this.cropLength + 1) : 0;
       const end = Math.min(n, start + this.cropLength);
       clean.set(pair.clean.subarray(start, end), b * this.cropLength);
       degraded.set(pair.degraded.subarray(start, end), b * this.cropLength);
@@ -76,9 +79,9 @@ export class BatchSampler {
     return { clean, degraded };
   }
 
-  private async nextPair(): Promise<Pair | null> {
+  private async nextPair(random: Random): Promise<Pair | null> {
     if (Array.isArray(this.source)) {
-      const i = this.random.int(this.source.length);
+      const i = random.int(this.source.length);
       return checkPair(this.source[i], i);
     }
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -88,7 +91,6 @@ export class BatchSampler {
       this.iterator = undefined; // reopen: re-iterable sources give another epoch
       if (this.read === 0) break;
       this.read = 0;
-      if (attempt === 0) continue;
     }
     return null;
   }
