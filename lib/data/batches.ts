@@ -11,8 +11,24 @@ export interface Pair {
   degraded: Float32Array;
 }
 
-/** Pairs as an array (sampled at random) or an (async) iterable (read in order, reopened at its end). */
-export type PairSource = readonly Pair[] | Iterable<Pair> | AsyncIterable<Pair>;
+/**
+ * A corpus read on demand: `get(i, random)` loads pair `i`, drawing any random choices it makes
+ * (a noise, an SNR) from `random`, so that batches stay reproducible.
+ */
+export interface Dataset {
+  readonly length: number;
+  get(index: number, random: Random): Promise<Pair>;
+}
+
+/**
+ * Pairs as an array or a {@link Dataset} (sampled at random), or an (async) iterable (read in
+ * order, reopened at its end).
+ */
+export type PairSource = readonly Pair[] | Dataset | Iterable<Pair> | AsyncIterable<Pair>;
+
+function isDataset(s: PairSource): s is Dataset {
+  return !Array.isArray(s) && typeof (s as Dataset).get === 'function' && typeof (s as Dataset).length === 'number';
+}
 
 /** A batch laid out row after row: `batchSize × cropLength` samples in each array. */
 export interface Batch {
@@ -51,7 +67,7 @@ export class BatchSampler {
     private readonly cropLength: number,
     private readonly seed: number,
   ) {
-    if (Array.isArray(source)) {
+    if (Array.isArray(source) || (source && isDataset(source))) {
       if (source.length === 0) throw new InputError('training data is empty');
     } else if (
       !source ||
@@ -83,6 +99,10 @@ export class BatchSampler {
     if (Array.isArray(this.source)) {
       const i = random.int(this.source.length);
       return checkPair(this.source[i], i);
+    }
+    if (isDataset(this.source)) {
+      const i = random.int(this.source.length);
+      return checkPair(await this.source.get(i, random), i);
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       if (!this.iterator) this.iterator = this.open();
