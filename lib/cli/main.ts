@@ -9,12 +9,17 @@ import { RestoreGradError } from '../errors';
 import { demo } from './demo';
 import { info } from './info';
 import { restoreFiles } from './restore';
+import { trainCommand } from './train';
 
 const usage = `usage: restoregrad <command> [options]
 
 commands:
   demo     [--out DIR] [--steps N] [--prior standard|priorgrad|learned]
            train a tiny model on synthetic speech, restore a noisy sample, print SI-SDR
+  train    --data DIR --out MODEL.safetensors [--preset speech-small] [--prior learned] [--steps N]
+           [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500]
+           train (or resume, when MODEL exists) on DIR/clean + DIR/noisy, or DIR/speech/train mixed
+           with DIR/noise/train (the layout of scripts/prepare-data.sh)
   restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] INPUT.wav|DIR ...
            restore WAV files (or every .wav in a folder) into DIR
   info     LibTorch build, presets and their sizes
@@ -29,6 +34,35 @@ async function main(argv: string[]): Promise<void> {
         options: { out: { type: 'string' }, steps: { type: 'string' }, prior: { type: 'string' } },
       });
       await demo({ out: values.out ?? 'restoregrad-demo', steps: values.steps ? Number(values.steps) : 400, prior: values.prior });
+      return;
+    }
+    case 'train': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          data: { type: 'string' },
+          out: { type: 'string' },
+          preset: { type: 'string', default: 'speech-small' },
+          prior: { type: 'string', default: 'learned' },
+          steps: { type: 'string', default: '10000' },
+          batch: { type: 'string', default: '8' },
+          lr: { type: 'string' },
+          seed: { type: 'string', default: '0' },
+          'checkpoint-every': { type: 'string', default: '500' },
+        },
+      });
+      if (!values.data || !values.out) throw new UsageError('train needs --data and --out');
+      await trainCommand({
+        data: values.data,
+        out: values.out,
+        preset: values.preset,
+        prior: values.prior,
+        steps: Number(values.steps),
+        batchSize: Number(values.batch),
+        lr: values.lr === undefined ? undefined : Number(values.lr),
+        seed: Number(values.seed),
+        checkpointEvery: Number(values['checkpoint-every']),
+      });
       return;
     }
     case 'restore': {
