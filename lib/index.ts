@@ -5,9 +5,13 @@
  * @packageDocumentation
  */
 
+export type { Audio } from './audio/wav';
+export { decodeWav, encodeWav } from './audio/wav';
 export type { ModelConfig, PresetName, PriorKind } from './config';
 export { presets, resolveConfig } from './config';
-export type { Pair, PairSource } from './data/batches';
+export type { Dataset, Pair, PairSource } from './data/batches';
+export type { MixOptions } from './data/folders';
+export { mix, mixedSpeech, pairedFolders } from './data/folders';
 export * from './errors';
 export type {
   CreateModelOptions,
