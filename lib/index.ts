@@ -13,6 +13,7 @@ export type { Dataset, Pair, PairSource } from './data/batches';
 export type { MixOptions } from './data/folders';
 export { mix, mixedSpeech, pairedFolders } from './data/folders';
 export * from './errors';
+export * from './metrics';
 export type {
   CreateModelOptions,
   LoadModelOptions,
