@@ -102,7 +102,7 @@ describe('SI-SDR', () => {
     const e = randomSignal(100, 7);
     expect(() => siSdr(new Float32Array(100), e)).toThrow(InputError);
     expect(() => siSdr(new Float32Array(100).fill(0.3), e)).toThrow(/silent reference/);
-    expect(() => siSdr(e, e.subarray(1))).toThrow(/equal, non-zero length \(got 100 and 99\)/);
+    expect(() => siSdr(e, e.subarray(1))).toThrow(/same length \(got 100 and 99\)/);
     expect(() => siSdr(new Float32Array(0), new Float32Array(0))).toThrow(InputError);
   });
 });
