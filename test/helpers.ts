@@ -1,17 +1,11 @@
 import type { Pair } from '../lib/data/batches';
-import { Random } from '../lib/random';
+
+// One definition of the tone pairs, shared with the child processes some tests start.
+const { tonePair: makePair } = require('./fixtures/tone-pair.js') as { tonePair: (length: number, seed?: number, noise?: number) => Pair };
 
 /** A clean two-tone signal and a copy with seeded uniform noise. */
 export function tonePair(length: number, seed = 1, noise = 0.1): Pair {
-  const r = new Random(seed);
-  const phase = r.next() * 6.28;
-  const clean = new Float32Array(length);
-  const degraded = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    clean[i] = 0.3 * Math.sin(i * 0.05 + phase) + 0.1 * Math.sin(i * 0.21);
-    degraded[i] = clean[i] + noise * (2 * r.next() - 1);
-  }
-  return { clean, degraded };
+  return makePair(length, seed, noise);
 }
 
 export function equalArrays(a: Float32Array, b: Float32Array): boolean {
