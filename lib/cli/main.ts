@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 
 import { RestoreGradError } from '../errors';
 import { demo } from './demo';
+import { evaluateFolders, formatScores, meanScores } from './evaluate';
 import { info } from './info';
 import { restoreFiles } from './restore';
 import { trainCommand } from './train';
@@ -22,6 +23,8 @@ commands:
            with DIR/noise/train (the layout of scripts/prepare-data.sh)
   restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] INPUT.wav|DIR ...
            restore WAV files (or every .wav in a folder) into DIR
+  eval     --clean DIR --restored DIR [--noisy DIR] [--json]
+           SI-SDR, segmental SNR, STOI and ESTOI per file and on average, and the gain over the input
   info     LibTorch build, presets and their sizes
 `;
 
@@ -80,6 +83,21 @@ async function main(argv: string[]): Promise<void> {
         steps: values.steps ? Number(values.steps) : 6,
         seed: values.seed ? Number(values.seed) : 0,
       });
+      return;
+    }
+    case 'eval': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { clean: { type: 'string' }, restored: { type: 'string' }, noisy: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      if (!values.clean || !values.restored) throw new UsageError('eval needs --clean and --restored');
+      const results = await evaluateFolders(values.clean, values.restored, values.noisy);
+      if (values.json) {
+        const noisy = results.every((r) => r.noisy) ? meanScores(results.flatMap((r) => (r.noisy ? [r.noisy] : []))) : undefined;
+        console.log(JSON.stringify({ files: results, mean: { restored: meanScores(results.map((r) => r.restored)), noisy } }, null, 2));
+      } else {
+        console.log(formatScores(results));
+      }
       return;
     }
     case 'info':
