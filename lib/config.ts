@@ -37,6 +37,8 @@ export interface ModelConfig {
   logVarMax: number;
   /** PriorGrad's lower bound on σ. */
   priorgradFloor: number;
+  /** σ of the standard prior's noise (1: CDiffuSE); other values make a fixed-scale control. */
+  noiseScale: number;
   /** Diffusion steps of the training schedule. */
   trainSteps: number;
   /** First β of the linear training schedule. */
@@ -80,6 +82,7 @@ const base: ModelConfig = {
   logVarMin: -6,
   logVarMax: 4,
   priorgradFloor: 0.1,
+  noiseScale: 1,
   trainSteps: 50,
   betaStart: 1e-4,
   betaEnd: 0.035,
@@ -138,6 +141,7 @@ const numberRanges: Partial<Record<keyof ModelConfig, [number, number, 'int' | '
   logVarMin: [-30, 0, 'real'],
   logVarMax: [0, 30, 'real'],
   priorgradFloor: [1e-6, 1, 'real'],
+  noiseScale: [1e-3, 1e3, 'real'],
   trainSteps: [2, 10000, 'int'],
   betaStart: [1e-9, 1, 'real'],
   betaEnd: [1e-9, 1, 'real'],

@@ -1,5 +1,10 @@
 #include "checkpoint.h"
 
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -25,9 +30,58 @@ const std::string& metadata(const SafetensorsFile& f, const std::string& key) {
   return it->second;
 }
 
+// Weight and bias of a convolution; a linear layer is a convolution of kernel size 1.
+int64_t conv_parameters(int64_t in, int64_t out, int64_t kernel) {
+  return in * out * kernel + out;
+}
+
+int64_t encoder_parameters(int64_t in_channels, int64_t width, int64_t blocks) {
+  int64_t n = conv_parameters(in_channels, width, 3), in = width;
+  for (int stage = 0; stage < 3; ++stage) {
+    const int64_t out = width << stage;
+    for (int64_t b = 0; b < blocks; ++b) {
+      n += conv_parameters(in, out, 3) + conv_parameters(out, out, 3) + (in != out ? conv_parameters(in, out, 1) : 0);
+      in = out;
+    }
+  }
+  return n + conv_parameters(in, 1, 3);
+}
+
+// The number of trainable parameters of the model `c` describes, from the layer sizes of
+// nets/wavenet.cpp and nets/encoder.cpp (test_fuzz_corpus.cpp compares it with Model).
+int64_t implied_parameters(const ModelConfig& c) {
+  const int64_t L = c.residual_layers, C = c.residual_channels, E = c.embedding_hidden;
+  int64_t n = conv_parameters(1, C, 1) + conv_parameters(128, E, 1) + conv_parameters(E, E, 1) +
+              conv_parameters(c.cond_bins(), 2 * L * C, 1) + conv_parameters(E, L * C, 1) +
+              L * (conv_parameters(C, 2 * C, 3) + conv_parameters(C, 2 * C, 1)) + conv_parameters(C, C, 1) +
+              conv_parameters(C, 1, 1);
+  if (c.upsampler != "repeat") n += 2 * conv_parameters(1, 1, 3 * 32);  // up1, up2: 1 → 1 channel, 3×32 kernel
+  if (c.learned())
+    n += encoder_parameters(1, c.encoder_width, c.encoder_blocks) +
+         encoder_parameters(2, c.encoder_width, c.encoder_blocks);
+  return n;
+}
+
+// A writer killed mid-save (SIGKILL, power loss) leaves its temporary file "PATH.tmp.PID.N"
+// behind; the checkpoint itself is intact. Remove those whose process is gone.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code ec;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const auto pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(Model& model, const std::string& path) {
+  remove_stale_temporaries(path);
   std::map<std::string, torch::Tensor> tensors;
   const auto named = model.named_parameters();
   const auto& s = model.train_state();
@@ -68,6 +122,20 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
     if (used != text.size() || step < 0) throw std::invalid_argument("step");
   } catch (const std::logic_error&) {
     throw Error(kCheckpoint, "checkpoint metadata 'step' is not a non-negative integer");
+  }
+
+  // A valid config may describe billions of parameters: without this check a file of a few
+  // hundred bytes could make the model below allocate tens of GB before its tensors are looked
+  // at. The file must hold every float32 value of the model under each prefix, so the model costs
+  // no more memory than the file already does.
+  const int64_t implied = implied_parameters(config);
+  for (const std::string prefix : {"params.", "ema.", "adam_m.", "adam_v."}) {
+    int64_t held = 0;
+    for (auto it = file.tensors.lower_bound(prefix); it != file.tensors.end() && it->first.rfind(prefix, 0) == 0; ++it)
+      if (it->second.scalar_type() == torch::kFloat) held += it->second.numel();
+    if (held < implied)
+      throw Error(kCheckpoint, "checkpoint config implies " + std::to_string(implied) + " parameters, but its '" +
+                                   prefix + "' tensors hold " + std::to_string(held) + " float32 values");
   }
 
   auto model = std::make_unique<Model>(config, device, 0);

@@ -92,6 +92,7 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       RG_NUM("logVarMin", log_var_min),
       RG_NUM("logVarMax", log_var_max),
       RG_NUM("priorgradFloor", priorgrad_floor),
+      RG_NUM("noiseScale", noise_scale),
       RG_INT("trainSteps", train_steps),
       RG_NUM("betaStart", beta_start),
       RG_NUM("betaEnd", beta_end),
@@ -153,6 +154,7 @@ void validate(const ModelConfig& c) {
   require(c.log_var_min < 0 && c.log_var_max > 0,
           "logVarMin must be < 0 < logVarMax (σ = 1 must lie inside the bounds)");
   require(c.priorgrad_floor > 0 && c.priorgrad_floor <= 1, "priorgradFloor must be in (0, 1]");
+  require(c.noise_scale >= 1e-3 && c.noise_scale <= 1e3, "noiseScale must be in [0.001, 1000]");
   require(c.train_steps >= 2 && c.train_steps <= 10000, "trainSteps must be in [2, 10000]");
   require(c.beta_start > 0 && c.beta_end < 1 && c.beta_start <= c.beta_end, "need 0 < betaStart <= betaEnd < 1");
   require(c.output_blend >= 0 && c.output_blend < 1, "outputBlend must be in [0, 1)");

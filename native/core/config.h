@@ -30,6 +30,9 @@ struct ModelConfig {
   double log_var_min = -6.0;
   double log_var_max = 4.0;
   double priorgrad_floor = 0.1;  // PriorGrad's lower bound on σ
+  // σ of the standard prior's noise, N(0, σ²I): 1 is CDiffuSE; other values give the fixed-scale
+  // control that separates what a learned Σ adds beyond matching the signal's scale.
+  double noise_scale = 1.0;
 
   // Diffusion schedules.
   int train_steps = 50;

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cmath>
 #include <mutex>
 
 #include "error.h"
@@ -88,7 +89,9 @@ void Model::set_training(bool on) {
 
 torch::Tensor Model::prior_log_variance(const torch::Tensor& y, const torch::Tensor& spec) {
   switch (config_.prior) {
-    case PriorKind::Standard: return {};
+    case PriorKind::Standard:
+      if (config_.noise_scale == 1.0) return {};
+      return torch::full_like(y, 2.0 * std::log(config_.noise_scale));
     case PriorKind::PriorGrad: return priorgrad_log_variance(spec, config_.hop, config_.priorgrad_floor);
     case PriorKind::Learned: ++counters_.prior_runs; return prior_->forward(y.unsqueeze(1));
   }

@@ -224,3 +224,15 @@ TEST_CASE("sampler: projecting the conditioner per step gives the cached result"
   CHECK(m.counters().conditioner_runs.load() - runs == 1);
   CHECK(torch::allclose(cached, per_step, 1e-5, 1e-6));
 }
+
+TEST_CASE("model: a standard prior with noiseScale s draws its noise from N(0, s²)") {
+  auto cfg = tiny(PriorKind::Standard);
+  cfg.noise_scale = 0.5;
+  rg::Model m(cfg, device(), 1);
+  const auto y = torch::randn({2, 256}).to(device());
+  const auto logvar = m.prior_log_variance(y, torch::Tensor());
+  CHECK(logvar.defined());
+  CHECK_CLOSE(logvar.min().item<double>(), 2 * std::log(0.5), 1e-6);
+  CHECK_CLOSE(logvar.max().item<double>(), 2 * std::log(0.5), 1e-6);
+  CHECK(!rg::Model(tiny(PriorKind::Standard), device(), 1).prior_log_variance(y, torch::Tensor()).defined());
+}
