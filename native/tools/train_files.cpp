@@ -3,6 +3,7 @@
 // random SNRs; a fixed test set is restored every --eval-every steps with the 6- and 3-step
 // schedules and scored by SI-SDR. Writes DIR/log.csv, DIR/model.safetensors and, at the end, the
 // restored test set as float32 (DIR/restored6.f32, DIR/restored3.f32) for other metrics.
+// --max-seconds ends training early (then evaluates and saves as at the last step).
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
@@ -110,9 +111,11 @@ int main(int argc, char** argv) {
     std::stringstream text;
     text << cf.rdbuf();
     const auto config = rg::config_from_json(rg::json::parse(text.str()));
-    const int steps = std::stoi(a.get("steps")), batch = std::stoi(a.get("batch", "16"));
+    int steps = std::stoi(a.get("steps"));
+    const int batch = std::stoi(a.get("batch", "16"));
     const int crop = std::stoi(a.get("crop", "15872")), every = std::stoi(a.get("eval-every", "500"));
     const double lr = std::stod(a.get("lr", "0"));
+    const double max_seconds = std::stod(a.get("max-seconds", "1e18"));  // stop early, then save as usual
     const std::string out = a.get("out");
 
     Mixer mixer{read_pcm16(a.get("speech")), read_pcm16(a.get("noise")),
@@ -149,6 +152,9 @@ int main(int argc, char** argv) {
     for (int step = 1; step <= steps; ++step) {
       for (int b = 0; b < batch; ++b) mixer.draw(clean[b].data_ptr<float>(), noisy[b].data_ptr<float>(), crop);
       st = rg::train_step(model, clean, noisy, lr);
+      const bool out_of_time =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds;
+      if (out_of_time) steps = step;
       if (step % every == 0 || step == steps) {
         const double s6 = evaluate(config.fast_betas, nullptr), s3 = evaluate(config.fast3_betas, nullptr);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
