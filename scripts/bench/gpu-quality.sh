@@ -3,6 +3,8 @@
 # rg_train, same data, steps and seed for each, and leaves their logs, checkpoints and restored test
 # sets in OUT/<run>/. Needs CMake, a C++17 compiler and PyTorch with CUDA; no Node.
 #   usage: bash scripts/bench/gpu-quality.sh PACK OUT [seconds-per-run=280] [steps=4000]
+# With COLLECT=DIR it also leaves a few archives there: logs.tar.gz, restored-RUN.tar.gz (the
+# restored test sets) and learned.safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pack=$1 out=$2 seconds=${3:-280} steps=${4:-4000}
@@ -36,4 +38,12 @@ done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 for run in "${!runs[@]}"; do echo "== $run"; tail -3 "$out/$run/stdout.txt"; done
+if [ -n "${COLLECT:-}" ]; then
+  mkdir -p "$COLLECT"
+  (cd "$out" && tar -czf "$COLLECT/logs.tar.gz" ./*/log.csv ./*/stdout.txt ./*/config.json)
+  for run in "${!runs[@]}"; do
+    [ -f "$out/$run/restored6.f32" ] && tar -czf "$COLLECT/restored-$run.tar.gz" -C "$out/$run" restored6.f32 restored3.f32
+  done
+  [ -f "$out/learned/model.safetensors" ] && cp "$out/learned/model.safetensors" "$COLLECT/learned.safetensors"
+fi
 exit $status

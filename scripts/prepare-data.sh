@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds a speech-enhancement corpus from Debian packages (nothing else is downloaded).
+#
+# Usage: bash scripts/prepare-data.sh [--small] [--jobs N] DIR
+#   --small   a reduced corpus for quick runs: 200 training utterances, 50 test mixtures
+#   --jobs N  parallel decoders (default: the number of cores)
+#
+# Sources (all decoded to 16 kHz mono, 16-bit WAV):
+#   clean speech  Asterisk voice prompts, G.722 (asterisk-core-sounds-{en,es,fr,ru}-g722), and
+#                 generated English sentences (text/*.tsv) spoken by flite's built-in voices
+#   noise         sound effects of ufoai-sound and lincity-ng-data (and LinCity-NG's music),
+#                 plus pink noise and babble generated here
+#
+# Split (fixed; speakers and noise recordings never cross it):
+#   train  en-allison, es-allison (one speaker, Allison Smith), fr-june, flite-awb, flite-kal16
+#   test   ru-ivrvoice, flite-rms, flite-slt
+#   noise recordings: 20% of groups to test by a SHA-1 of "package:path without trailing number",
+#   so numbered variants (hurt1, hurt2) stay together; pink and babble are generated per split
+#   with distinct seeds, babble from that split's speech only (test babble from a fixed quarter of
+#   each test voice, which is never a test-set target).
+#
+# Output:
+#   DIR/speech/{train,test}/VOICE/*.wav  clean utterances, leading/trailing silence trimmed to
+#                                        0.15 s, none under 1 s, none clipped at the source
+#   DIR/noise/{train,test}/*.wav         ufoai-*, lincity-*, pink-SPLIT-*, babble-SPLIT-* (peak 0.9)
+#   DIR/testset/{clean,noisy}/NAME.wav   test speech + test noise at 0/5/10/15 dB, seeded; both
+#                                        scaled alike to a mixture RMS of 0.1, peak at most 0.99
+#   DIR/text/{train,test}.tsv            the flite sentences: NNNN<tab>text, spoken in NNNN.wav
+#   DIR/manifest.json                    counts, durations, split, every mixture, package versions
+#   DIR/LICENSES.md, DIR/licenses/       each source's licence and credits (CC-BY-SA and GPL
+#                                        material: see scripts/data/CREDITS.md before sharing)
+#
+# Re-running is cheap: finished stages are stamped in DIR/.state, files are written under
+# temporary names and renamed, so an interrupted run resumes and gives the same corpus.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+small=()
+jobs="$(nproc 2> /dev/null || echo 2)"
+dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) small=(--small) ;;
+    --jobs) jobs="${2:?--jobs needs a number}"; shift ;;
+    --jobs=*) jobs="${1#--jobs=}" ;;
+    -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) echo "prepare-data: unknown option '$1' (try --help)" >&2; exit 2 ;;
+    *)
+      [ -z "$dir" ] || { echo "prepare-data: one DIR only" >&2; exit 2; }
+      dir="$1"
+      ;;
+  esac
+  shift
+done
+[ -n "$dir" ] || { echo "usage: bash scripts/prepare-data.sh [--small] [--jobs N] DIR" >&2; exit 2; }
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "prepare-data: --jobs needs a positive integer" >&2; exit 2; }
+
+say() { echo "prepare-data: $*"; }
+
+# ffmpeg decodes G.722/Ogg/WAV and resamples; flite speaks; numpy mixes. The sound packages are the data.
+packages=(ffmpeg flite python3 python3-numpy
+  asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
+  asterisk-core-sounds-ru-g722 ufoai-sound lincity-ng-data)
+missing=()
+for p in "${packages[@]}"; do
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2> /dev/null)" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    say "installing ${missing[*]} (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+  else
+    echo "prepare-data: missing packages; install them with:" >&2
+    echo "  sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+mkdir -p "$dir"
+say "building the ${small[*]:+small }corpus in $dir with $jobs jobs"
+start=$SECONDS
+# Debian's interpreter, not whatever python3 comes first on PATH: python3-numpy belongs to it.
+/usr/bin/python3 "$here/data/build_corpus.py" "${small[@]}" --jobs "$jobs" "$dir"
+/usr/bin/python3 "$here/data/check_corpus.py" "$dir"
+say "done in $((SECONDS - start)) s; $(du -sh "$dir" | cut -f1) in $dir"
