@@ -2,7 +2,7 @@
 // Speech and noise are 16-bit little-endian mono PCM, concatenated; training mixes random crops at
 // random SNRs; a fixed test set is restored every --eval-every steps with the 6- and 3-step
 // schedules and scored by SI-SDR. Writes DIR/log.csv, DIR/model.safetensors and, at the end, the
-// restored test set as float32 (DIR/restored6.f32, DIR/restored3.f32) for other metrics.
+// restored test set as 16-bit PCM like the inputs (DIR/restored6.i16, DIR/restored3.i16) for other metrics.
 // --max-seconds ends training early (then evaluates and saves as at the last step).
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -169,9 +169,11 @@ int main(int argc, char** argv) {
     for (const auto& [name, betas] : {std::pair{"6", config.fast_betas}, std::pair{"3", config.fast3_betas}}) {
       torch::Tensor restored;
       evaluate(betas, &restored);
-      std::ofstream f(out + "/restored" + name + ".f32", std::ios::binary);
-      for (size_t i = 0; i < lengths.size(); ++i)
-        f.write(reinterpret_cast<const char*>(restored[i].data_ptr<float>()), lengths[i] * sizeof(float));
+      std::ofstream f(out + "/restored" + name + ".i16", std::ios::binary);
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        const auto pcm = (restored[i].narrow(0, 0, lengths[i]) * 32768).round().clamp(-32768, 32767).to(torch::kInt16);
+        f.write(reinterpret_cast<const char*>(pcm.data_ptr<int16_t>()), lengths[i] * sizeof(int16_t));
+      }
     }
     return 0;
   } catch (const std::exception& e) {

@@ -42,7 +42,7 @@ if [ -n "${COLLECT:-}" ]; then
   mkdir -p "$COLLECT"
   (cd "$out" && tar -czf "$COLLECT/logs.tar.gz" ./*/log.csv ./*/stdout.txt ./*/config.json)
   for run in "${!runs[@]}"; do
-    [ -f "$out/$run/restored6.f32" ] && tar -czf "$COLLECT/restored-$run.tar.gz" -C "$out/$run" restored6.f32 restored3.f32
+    [ -f "$out/$run/restored6.i16" ] && tar -czf "$COLLECT/restored-$run.tar.gz" -C "$out/$run" restored6.i16 restored3.i16
   done
   [ -f "$out/learned/model.safetensors" ] && cp "$out/learned/model.safetensors" "$COLLECT/learned.safetensors"
 fi
