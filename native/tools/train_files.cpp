@@ -1,9 +1,9 @@
 // rg_train: trains a model from raw audio files with no Node, for GPU machines and long runs.
 // Speech and noise are 16-bit little-endian mono PCM, concatenated; training mixes random crops at
-// random SNRs; a fixed test set is restored every --eval-every steps with the 6- and 3-step
-// schedules and scored by SI-SDR. Writes DIR/log.csv, DIR/model.safetensors and, at the end, the
-// restored test set as 16-bit PCM like the inputs (DIR/restored6.i16, DIR/restored3.i16) for other metrics.
-// --max-seconds ends training early (then evaluates and saves as at the last step).
+// random SNRs. Every --eval-every steps a fixed test set is restored with the 6- and 3-step
+// schedules and scored by SI-SDR (DIR/log.csv), and DIR/model.safetensors is saved atomically.
+// At the end the restored test set is written as 16-bit PCM like the inputs (DIR/restored6.i16,
+// DIR/restored3.i16) for other metrics. --max-seconds ends training early, as if at its last step.
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
@@ -163,9 +163,9 @@ int main(int argc, char** argv) {
         std::printf("%s step %d  %.0f s  loss %.4f  SI-SDR %.2f (6) %.2f (3)\n", rg::prior_name(config.prior), step,
                     secs, st.loss, s6, s3);
         std::fflush(stdout);
+        rg::save_checkpoint(model, out + "/model.safetensors");  // atomic: a crash keeps the last one
       }
     }
-    rg::save_checkpoint(model, out + "/model.safetensors");
     for (const auto& [name, betas] : {std::pair{"6", config.fast_betas}, std::pair{"3", config.fast3_betas}}) {
       torch::Tensor restored;
       evaluate(betas, &restored);
