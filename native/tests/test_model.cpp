@@ -236,3 +236,20 @@ TEST_CASE("model: a standard prior with noiseScale s draws its noise from N(0, s
   CHECK_CLOSE(logvar.max().item<double>(), 2 * std::log(0.5), 1e-6);
   CHECK(!rg::Model(tiny(PriorKind::Standard), device(), 1).prior_log_variance(y, torch::Tensor()).defined());
 }
+
+TEST_CASE("checkpoint: every upsampler and prior kind saves and loads (the size guard matches the networks)") {
+  for (const char* upsampler : {"repeat", "transposed"}) {
+    for (auto kind : {PriorKind::Standard, PriorKind::PriorGrad, PriorKind::Learned}) {
+      auto cfg = tiny(kind);
+      cfg.upsampler = upsampler;
+      cfg.n_fft = 512;
+      cfg.hop = 256;
+      rg::Model m(cfg, device(), 1);
+      const std::string path = "/tmp/rg_test_kinds.safetensors";
+      rg::save_checkpoint(m, path);
+      const auto loaded = rg::load_checkpoint(path, device());
+      CHECK(loaded->param_counts().total == m.param_counts().total);
+      std::remove(path.c_str());
+    }
+  }
+}

@@ -14,8 +14,9 @@ const pcm = (f) => {
 };
 const lengths = fs.readFileSync(path.join(pack, 'test-lengths.txt'), 'utf8').trim().split('\n').map(Number);
 const split = (x) => {
-  let o = 0;
-  return lengths.map((n) => x.subarray(o, (o += n)));
+  const parts = [];
+  for (let o = 0, i = 0; i < lengths.length; o += lengths[i++]) parts.push(x.subarray(o, o + lengths[i]));
+  return parts;
 };
 const clean = split(pcm('test-clean.i16'));
 const noisy = split(pcm('test-noisy.i16'));
