@@ -6,7 +6,7 @@
 
 namespace rg {
 
-// Each term is the sum over elements that PAPER.md writes, divided by the element count: a
+// Each term is the sum over elements that the paper writes, divided by the element count: a
 // constant factor that keeps the loss scale independent of batch and crop size and leaves the
 // balance between terms as written.
 struct LossTerms {

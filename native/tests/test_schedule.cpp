@@ -11,7 +11,7 @@ TEST_CASE("schedule: linear betas and cumulative alphas match closed form") {
   double prod = 1;
   for (int i = 0; i < 50; ++i) prod *= 1 - (1e-4 + (0.035 - 1e-4) * i / 49.0);
   CHECK_CLOSE(s.alpha_bar[49], prod, 1e-14);
-  CHECK_CLOSE(s.alpha_bar[49], 0.41, 0.01);  // PAPER.md: ᾱ_T ≈ 0.41
+  CHECK_CLOSE(s.alpha_bar[49], 0.41, 0.01);  // CDiffuSE's schedule: ᾱ_T ≈ 0.41
 }
 
 TEST_CASE("schedule: fast steps align to the training step with the same sqrt(alpha_bar)") {
