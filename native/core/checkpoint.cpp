@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <signal.h>
 
 #include <cerrno>
@@ -70,11 +71,13 @@ void remove_stale_temporaries(const std::string& path) {
   const std::string prefix = target.filename().string() + ".tmp.";
   std::error_code ec;
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  // Best effort, never throwing: error codes instead of exceptions, also when advancing.
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const auto pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+    std::error_code ignored;
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(it->path(), ignored);
   }
 }
 
@@ -170,6 +173,11 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
   } catch (const c10::Error&) {
     throw Error(kCheckpoint, "checkpoint tensor 'rng' is not a valid generator state");
   }
+  // set_state checks each field of the Mersenne Twister position but not the two together: with
+  // next + left > 625, the next draws would read past the end of its 624-word state.
+  const at::mt19937_data_pod mt = at::check_generator<at::CPUGeneratorImpl>(model->generator())->engine().data();
+  if (int64_t{mt.left_} + int64_t{mt.next_} > 625)
+    throw Error(kCheckpoint, "checkpoint tensor 'rng' is not a valid generator state");
   s.step = step;
   return model;
 }
