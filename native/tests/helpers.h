@@ -32,6 +32,18 @@ inline rg::ModelConfig tiny(rg::PriorKind prior) {
   return c;
 }
 
+// The largest configuration validation accepts: about 2.8 billion parameters.
+inline rg::ModelConfig largest() {
+  rg::ModelConfig c = tiny(rg::PriorKind::Learned);
+  c.residual_layers = 128;
+  c.residual_channels = 1024;
+  c.n_fft = 8192;
+  c.embedding_hidden = 4096;
+  c.encoder_width = 256;
+  c.encoder_blocks = 16;
+  return c;
+}
+
 // A clean tone and a noisy copy, [B, T].
 inline std::pair<torch::Tensor, torch::Tensor> tone_pair(int64_t batch, int64_t length, uint64_t seed = 7) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);

@@ -208,13 +208,7 @@ TEST_CASE("checkpoint: a config asking for more parameters than the file holds i
   }
 
   // A valid config of 2.8 billion parameters in a file of a few hundred bytes: rejected at once.
-  rg::ModelConfig huge = rgtest::tiny(rg::PriorKind::Learned);
-  huge.residual_layers = 128;
-  huge.residual_channels = 1024;
-  huge.n_fft = 8192;
-  huge.embedding_hidden = 4096;
-  huge.encoder_width = 256;
-  huge.encoder_blocks = 16;
+  const rg::ModelConfig huge = rgtest::largest();
   rg::write_safetensors(path.path, {},
                         {{"format", "restoregrad"},
                          {"format_version", "1"},

@@ -298,13 +298,7 @@ void checkpoint_seeds(const std::string& standard) {
   variant("invalid-step-overflow.safetensors", "step", "99999999999999999999");
   // A valid config of about 2.8 billion parameters: a loader that built the model before looking
   // at the tensors would allocate four copies of it (about 45 GB) for a 1 KB file.
-  rg::ModelConfig huge = rgtest::tiny(rg::PriorKind::Learned);
-  huge.residual_layers = 128;
-  huge.residual_channels = 1024;
-  huge.n_fft = 8192;
-  huge.embedding_hidden = 4096;
-  huge.encoder_width = 256;
-  huge.encoder_blocks = 16;
+  const rg::ModelConfig huge = rgtest::largest();
   variant("invalid-huge-model-config.safetensors", "config", config_text(huge).c_str());
 }
 
