@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { decodeWav, encodeWav } from '../audio/wav';
+import { readWav } from '../audio/files';
+import { encodeWav } from '../audio/wav';
 import { InputError, IoError } from '../errors';
 import { loadModel } from '../model';
 import { ProgressBar } from './progress';
@@ -38,7 +39,7 @@ export async function restoreFiles(o: { model: string; out: string; inputs: stri
   const bar = new ProgressBar('restoring', files.length);
   try {
     for (const [i, file] of files.entries()) {
-      const audio = decodeWav(fs.readFileSync(file), { name: file });
+      const audio = await readWav(file);
       const restored = await model.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
       const target = path.join(o.out, path.basename(file));
       const temp = `${target}.tmp-${process.pid}`;

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors';
 import { Random } from '../random';
+import { checkSignal } from '../validate';
 
 /** One training example: the clean signal and its degraded observation, sample-aligned. */
 export interface Pair {
@@ -38,17 +39,12 @@ export interface Batch {
 
 function checkPair(p: unknown, index: number): Pair {
   const pair = p as Partial<Pair> | null;
-  if (!pair || !(pair.clean instanceof Float32Array) || !(pair.degraded instanceof Float32Array))
+  if (!pair || typeof pair !== 'object')
     throw new InputError(`training pair ${index} must be {clean: Float32Array, degraded: Float32Array}`);
-  if (pair.clean.length !== pair.degraded.length)
-    throw new InputError(`training pair ${index}: clean has ${pair.clean.length} samples, degraded ${pair.degraded.length}`);
-  if (pair.clean.length === 0) throw new InputError(`training pair ${index} is empty`);
-  for (const [name, x] of [
-    ['clean', pair.clean],
-    ['degraded', pair.degraded],
-  ] as const)
-    for (let i = 0; i < x.length; i++)
-      if (!Number.isFinite(x[i])) throw new InputError(`training pair ${index}: ${name} has a non-finite sample at ${i}`);
+  checkSignal(pair.clean, `training pair ${index}: clean`, 1, Number.MAX_SAFE_INTEGER);
+  checkSignal(pair.degraded, `training pair ${index}: degraded`, 1, Number.MAX_SAFE_INTEGER);
+  if (pair.clean!.length !== pair.degraded!.length)
+    throw new InputError(`training pair ${index}: clean has ${pair.clean!.length} samples, degraded ${pair.degraded!.length}`);
   return pair as Pair;
 }
 
