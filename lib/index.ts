@@ -7,21 +7,34 @@
 
 export type { Audio } from './audio/wav';
 export { decodeWav, encodeWav } from './audio/wav';
+export type { BatcherStats } from './batcher';
 export type { ModelConfig, PresetName, PriorKind } from './config';
 export { presets, resolveConfig } from './config';
 export type { Dataset, Pair, PairSource } from './data/batches';
 export type { MixOptions } from './data/folders';
 export { mix, mixedSpeech, pairedFolders } from './data/folders';
 export * from './errors';
+export type { SideBySideOptions } from './image/compose';
+export { sideBySide } from './image/compose';
+export type { Degradation, RainOptions, Range } from './image/degrade';
+export { addGaussianNoise, addRain, degrade } from './image/degrade';
+export type { Image } from './image/image';
+export { cropImage, floatToImage, imageToFloat, withChannels } from './image/image';
+export type { ImageFormat, ReadImageOptions, WriteImageOptions } from './image/io';
+export { DEFAULT_MAX_PIXELS, encodeImage, readImage, writeImage } from './image/io';
 export * from './metrics';
 export type {
+  BatchingOptions,
   CreateModelOptions,
   LoadModelOptions,
   ParameterCount,
   RestoreOptions,
+  RestoreStats,
   StepStats,
   TrainOptions,
   TrainProgress,
   TrainResult,
 } from './model';
 export { createModel, loadModel, Model } from './model';
+export type { PoolStats, RestorePoolOptions } from './pool';
+export { RestorePool } from './pool';
