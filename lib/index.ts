@@ -13,6 +13,8 @@ export { presets, resolveConfig } from './config';
 export type { Dataset, Pair, PairSource } from './data/batches';
 export type { MixOptions } from './data/folders';
 export { mix, mixedSpeech, pairedFolders } from './data/folders';
+export type { ImageBatch, ImageDataset, ImagePair, ImagePatchOptions } from './data/images';
+export { degradedImages, ImagePatchSampler, pairedImageFolders } from './data/images';
 export * from './errors';
 export type { SideBySideOptions } from './image/compose';
 export { sideBySide } from './image/compose';
@@ -21,7 +23,7 @@ export { addGaussianNoise, addRain, degrade } from './image/degrade';
 export type { Image } from './image/image';
 export { cropImage, floatToImage, imageToFloat, withChannels } from './image/image';
 export type { ImageFormat, ReadImageOptions, WriteImageOptions } from './image/io';
-export { DEFAULT_MAX_PIXELS, encodeImage, readImage, writeImage } from './image/io';
+export { DEFAULT_MAX_PIXELS, encodeImage, listImageFiles, readImage, writeImage } from './image/io';
 export * from './metrics';
 export type {
   BatchingOptions,

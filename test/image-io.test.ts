@@ -8,16 +8,11 @@ import { sideBySide } from '../lib/image/compose';
 import { floatToImage, type Image, imageToFloat, withChannels } from '../lib/image/image';
 import { encodeImage, readImage, writeImage } from '../lib/image/io';
 import { psnr } from '../lib/metrics/psnr';
-import { Random } from '../lib/random';
+import { randomImage } from './fixtures/images';
 import { encodePng } from './fixtures/png';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-image-io-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function randomImage(width: number, height: number, channels: 1 | 3, seed: number): Image {
-  const r = new Random(seed);
-  return { data: Uint8Array.from({ length: width * height * channels }, () => r.int(256)), width, height, channels };
-}
 
 /** A smooth image (JPEG keeps it well, unlike noise). */
 function gradient(width: number, height: number, channels: 1 | 3): Image {

@@ -8,14 +8,10 @@ import { cropImage, type Image } from '../lib/image/image';
 import { encodeImage, readImage } from '../lib/image/io';
 import { psnr } from '../lib/metrics/psnr';
 import { ssim } from '../lib/metrics/ssim';
-import { Random } from '../lib/random';
+
+import { randomImage } from './fixtures/images';
 
 const skimageData = '/usr/lib/python3/dist-packages/skimage/data';
-
-function randomImage(width: number, height: number, channels: 1 | 3, seed: number): Image {
-  const r = new Random(seed);
-  return { data: Uint8Array.from({ length: width * height * channels }, () => r.int(256)), width, height, channels };
-}
 
 /** A crop of one of scikit-image's sample photos (`left`, `top`, `size`). */
 async function photo(name: string, left: number, top: number, size: number): Promise<Image> {

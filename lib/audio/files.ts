@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { InputError, IoError } from '../errors';
 import { type Audio, decodeWav } from './wav';
 
-/** The `.wav` files below `dir` (recursively), sorted, as paths. */
-export function listWavFiles(dir: string): string[] {
+/** The files below `dir` (recursively) whose names end in one of `extensions` (lower case, with the dot), sorted, as paths. */
+export function listFiles(dir: string, extensions: readonly string[]): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -16,10 +16,15 @@ export function listWavFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listWavFiles(p));
-    else if (e.name.toLowerCase().endsWith('.wav')) out.push(p);
+    if (e.isDirectory()) out.push(...listFiles(p, extensions));
+    else if (extensions.includes(path.extname(e.name).toLowerCase())) out.push(p);
   }
   return out;
+}
+
+/** The `.wav` files below `dir` (recursively), sorted, as paths. */
+export function listWavFiles(dir: string): string[] {
+  return listFiles(dir, ['.wav']);
 }
 
 /** Reads a mono WAV file; with `sampleRate`, refuses any other rate. */

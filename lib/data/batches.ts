@@ -31,6 +31,11 @@ function isDataset(s: PairSource): s is Dataset {
   return !Array.isArray(s) && typeof (s as Dataset).get === 'function' && typeof (s as Dataset).length === 'number';
 }
 
+/** The generator of training step `step` of a run seeded with `seed`: batches depend on nothing else. */
+export function stepRandom(seed: number, step: number): Random {
+  return new Random((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step, 0x85ebca77)) >>> 0);
+}
+
 /** A batch laid out row after row: `batchSize × cropLength` samples in each array. */
 export interface Batch {
   clean: Float32Array;
@@ -76,7 +81,7 @@ export class BatchSampler {
 
   /** The batch for the model's step `step`, or null when a streamed source has nothing more to give. */
   async next(step: number): Promise<Batch | null> {
-    const random = new Random((Math.imul(this.seed, 0x9e3779b1) ^ Math.imul(step, 0x85ebca77)) >>> 0);
+    const random = stepRandom(this.seed, step);
     const clean = new Float32Array(this.batchSize * this.cropLength);
     const degraded = new Float32Array(this.batchSize * this.cropLength);
     for (let b = 0; b < this.batchSize; b++) {

@@ -34,15 +34,15 @@ export type Range = readonly [number, number];
 export interface RainOptions {
   /** Seed of every random choice (default 0). */
   seed?: number;
-  /** Streaks per 10,000 pixels (default 8: about 210 streaks on 512×512). */
+  /** Streaks per 10,000 pixels (default 25: about 655 streaks on 512×512). */
   density?: number;
   /** Slant from vertical in degrees, shared by all streaks (each varies by ±3°); default: drawn in [−25, 25]. */
   angle?: number;
-  /** Streak lengths (default [8, 32]). */
+  /** Streak lengths (default [10, 40]). */
   length?: Range;
   /** Streak widths (default [1, 2]). */
   width?: Range;
-  /** Streak opacities, 0–1: how far a streak lifts a pixel towards white (default [0.25, 0.7]). */
+  /** Streak opacities, 0–1: how far a streak lifts a pixel towards white (default [0.3, 0.8]). */
   opacity?: Range;
 }
 
@@ -100,10 +100,10 @@ export function addRain(image: Image, options?: RainOptions): Image {
   const { data, width, height, channels } = checkImage(image);
   checkKeys(options, ['seed', 'density', 'angle', 'length', 'width', 'opacity'], 'rain options');
   const seed = checkInt(options?.seed, 'seed', 0, 0xffffffff, 0);
-  const density = checkNumber(options?.density, 'density', 0, 1000, 8);
-  const lengths = checkRange(options?.length, 'length', 1, 4096, [8, 32]);
+  const density = checkNumber(options?.density, 'density', 0, 1000, 25);
+  const lengths = checkRange(options?.length, 'length', 1, 4096, [10, 40]);
   const widths = checkRange(options?.width, 'width', 0.1, 64, [1, 2]);
-  const opacities = checkRange(options?.opacity, 'opacity', 0, 1, [0.25, 0.7]);
+  const opacities = checkRange(options?.opacity, 'opacity', 0, 1, [0.3, 0.8]);
   const random = new Random(seed);
   const angle = options?.angle === undefined ? between(random, [-25, 25]) : checkNumber(options.angle, 'angle', -89, 89);
   const layer = new Float32Array(width * height);

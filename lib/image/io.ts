@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 
+import { listFiles } from '../audio/files';
 import { InputError, IoError } from '../errors';
 import { checkInt, checkKeys } from '../validate';
 import { checkImage, type Image } from './image';
@@ -14,6 +15,11 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 /** The file extensions of images, lower case, as {@link writeImage} maps them to formats. */
 export const imageExtensions: Readonly<Record<string, ImageFormat>> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+
+/** The PNG, JPEG and WebP files below `dir` (recursively, by extension), sorted, as paths. */
+export function listImageFiles(dir: string): string[] {
+  return listFiles(dir, Object.keys(imageExtensions));
+}
 
 /** Default of {@link ReadImageOptions.maxPixels}: 64 megapixels (a 3-channel image of that size is 192 MB). */
 export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
