@@ -2,15 +2,27 @@ import * as path from 'node:path';
 
 import { listWavFiles, readWav } from '../audio/files';
 import { InputError } from '../errors';
-import { estoi, segmentalSnr, siSdr, stoi } from '../metrics';
+import { listImageFiles, readImage } from '../image/io';
+import { estoi, psnr, segmentalSnr, siSdr, ssim, stoi } from '../metrics';
 
-/** The metrics of one signal against its clean reference. */
-export interface Scores {
+/** The metrics of one restored signal against its clean reference. */
+export interface SpeechScores {
   siSdr: number;
   segSnr: number;
   stoi: number;
   estoi: number;
 }
+
+/** The metrics of one restored image against its clean reference: PSNR (dB) and SSIM on RGB and on luma (Y). */
+export interface ImageScores {
+  psnr: number;
+  ssim: number;
+  psnrY: number;
+  ssimY: number;
+}
+
+/** Scores of speech or of images; one evaluation holds one kind only. */
+export type Scores = SpeechScores | ImageScores;
 
 /** One file's scores, of the restored signal and, when given, of the noisy input. */
 export interface FileScores {
@@ -19,10 +31,20 @@ export interface FileScores {
   noisy?: Scores;
 }
 
-const metricNames = ['siSdr', 'segSnr', 'stoi', 'estoi'] as const;
+/** Column heading and decimals of each metric in the text table. */
+const columns: Record<string, [string, number]> = {
+  siSdr: ['SI-SDR', 2],
+  segSnr: ['segSNR', 2],
+  stoi: ['STOI', 4],
+  estoi: ['ESTOI', 4],
+  psnr: ['PSNR', 2],
+  ssim: ['SSIM', 4],
+  psnrY: ['PSNR-Y', 2],
+  ssimY: ['SSIM-Y', 4],
+};
 
 /** Scores `estimate` against `clean` (equal lengths and rates required). */
-export function score(clean: Float32Array, estimate: Float32Array, sampleRate: number): Scores {
+export function score(clean: Float32Array, estimate: Float32Array, sampleRate: number): SpeechScores {
   return {
     siSdr: siSdr(clean, estimate),
     segSnr: segmentalSnr(clean, estimate),
@@ -31,39 +53,76 @@ export function score(clean: Float32Array, estimate: Float32Array, sampleRate: n
   };
 }
 
-/** Mean of each metric over files (finite values only: a perfect copy's +Infinity is left out). */
-export function meanScores(all: Scores[]): Scores {
-  const out = {} as Scores;
-  for (const k of metricNames) {
-    const finite = all.map((s) => s[k]).filter(Number.isFinite);
-    out[k] = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Number.NaN;
+/**
+ * Mean of each metric over files, of finite values only: a perfect copy's +Infinity (SI-SDR,
+ * PSNR) is left out, unless every file is perfect, when the mean is +Infinity.
+ */
+export function meanScores<S extends Scores>(all: S[]): S {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(all[0] ?? {})) {
+    const values = all.map((s) => (s as unknown as Record<string, number>)[k]);
+    const finite = values.filter(Number.isFinite);
+    out[k] = finite.length
+      ? finite.reduce((a, b) => a + b, 0) / finite.length
+      : values.length && values.every((v) => v === Number.POSITIVE_INFINITY)
+        ? Number.POSITIVE_INFINITY
+        : Number.NaN;
   }
-  return out;
+  return out as unknown as S;
 }
 
-/** Scores every WAV of `restoredDir` (and `noisyDir`) against the same name in `cleanDir`. */
-export async function evaluateFolders(cleanDir: string, restoredDir: string, noisyDir?: string): Promise<FileScores[]> {
-  const names = listWavFiles(restoredDir).map((f) => path.relative(restoredDir, f));
-  if (names.length === 0) throw new InputError(`no WAV files in '${restoredDir}'`);
-  const results: FileScores[] = [];
-  for (const name of names) {
-    const clean = await readWav(path.join(cleanDir, name));
-    const restored = await readWav(path.join(restoredDir, name), clean.sampleRate);
-    const r: FileScores = { name, restored: score(clean.samples, restored.samples, clean.sampleRate) };
-    if (noisyDir) {
-      const noisy = await readWav(path.join(noisyDir, name), clean.sampleRate);
-      r.noisy = score(clean.samples, noisy.samples, clean.sampleRate);
-    }
-    results.push(r);
+async function scoreSpeech(cleanDir: string, restoredDir: string, noisyDir: string | undefined, name: string): Promise<FileScores> {
+  const clean = await readWav(path.join(cleanDir, name));
+  const restored = await readWav(path.join(restoredDir, name), clean.sampleRate);
+  const r: FileScores = { name, restored: score(clean.samples, restored.samples, clean.sampleRate) };
+  if (noisyDir) {
+    const noisy = await readWav(path.join(noisyDir, name), clean.sampleRate);
+    r.noisy = score(clean.samples, noisy.samples, clean.sampleRate);
   }
+  return r;
+}
+
+async function scoreImage(cleanDir: string, restoredDir: string, noisyDir: string | undefined, name: string): Promise<FileScores> {
+  const clean = await readImage(path.join(cleanDir, name));
+  const against = async (dir: string): Promise<ImageScores> => {
+    const image = await readImage(path.join(dir, name));
+    return {
+      psnr: psnr(clean, image),
+      ssim: ssim(clean, image),
+      psnrY: psnr(clean, image, { channel: 'y' }),
+      ssimY: ssim(clean, image, { channel: 'y' }),
+    };
+  };
+  const r: FileScores = { name, restored: await against(restoredDir) };
+  if (noisyDir) r.noisy = await against(noisyDir);
+  return r;
+}
+
+/**
+ * Scores every file of `restoredDir` (and `noisyDir`) against the same name in `cleanDir`:
+ * WAV files by SI-SDR, segmental SNR, STOI and ESTOI; PNG, JPEG and WebP images by PSNR and SSIM
+ * on RGB and on Y. A folder must hold one kind or the other.
+ */
+export async function evaluateFolders(cleanDir: string, restoredDir: string, noisyDir?: string): Promise<FileScores[]> {
+  const relative = (files: string[]) => files.map((f) => path.relative(restoredDir, f));
+  const wavs = relative(listWavFiles(restoredDir));
+  const images = relative(listImageFiles(restoredDir));
+  if (wavs.length > 0 && images.length > 0)
+    throw new InputError(`'${restoredDir}' holds both WAV files and images; evaluate one kind at a time`);
+  if (wavs.length === 0 && images.length === 0) throw new InputError(`no WAV files or images (PNG, JPEG, WebP) in '${restoredDir}'`);
+  const scoreFile = wavs.length > 0 ? scoreSpeech : scoreImage;
+  const results: FileScores[] = [];
+  for (const name of wavs.length > 0 ? wavs : images) results.push(await scoreFile(cleanDir, restoredDir, noisyDir, name));
   return results;
 }
 
 /** A plain-text table of per-file scores, their means, and the gain over the noisy input. */
 export function formatScores(results: FileScores[]): string {
+  const keys = Object.keys(results[0]?.restored ?? {});
+  const values = (s: Scores) => s as unknown as Record<string, number>;
   const row = (label: string, s: Scores) =>
-    `${label.padEnd(32)} ${s.siSdr.toFixed(2).padStart(8)} ${s.segSnr.toFixed(2).padStart(8)} ${s.stoi.toFixed(4).padStart(8)} ${s.estoi.toFixed(4).padStart(8)}`;
-  const lines = [`${'file'.padEnd(32)} ${'SI-SDR'.padStart(8)} ${'segSNR'.padStart(8)} ${'STOI'.padStart(8)} ${'ESTOI'.padStart(8)}`];
+    [label.padEnd(32), ...keys.map((k) => values(s)[k].toFixed(columns[k][1]).padStart(8))].join(' ');
+  const lines = [['file'.padEnd(32), ...keys.map((k) => columns[k][0].padStart(8))].join(' ')];
   for (const r of results) lines.push(row(r.name, r.restored));
   const restored = meanScores(results.map((r) => r.restored));
   lines.push(row('mean (restored)', restored));
@@ -71,8 +130,17 @@ export function formatScores(results: FileScores[]): string {
   if (noisyScores.length === results.length) {
     const noisy = meanScores(noisyScores);
     lines.push(row('mean (noisy input)', noisy));
-    const gain = Object.fromEntries(metricNames.map((k) => [k, restored[k] - noisy[k]])) as unknown as Scores;
-    lines.push(row('improvement', gain));
+    lines.push(row('improvement', Object.fromEntries(keys.map((k) => [k, values(restored)[k] - values(noisy)[k]])) as unknown as Scores));
   }
   return lines.join('\n');
+}
+
+/**
+ * The scores as JSON: `{files, mean: {restored, noisy}}`. Non-finite values, which JSON cannot
+ * hold, are written as the strings "Infinity", "-Infinity" and "NaN".
+ */
+export function scoresJson(results: FileScores[]): string {
+  const noisy = results.every((r) => r.noisy) ? meanScores(results.flatMap((r) => (r.noisy ? [r.noisy] : []))) : undefined;
+  const report = { files: results, mean: { restored: meanScores(results.map((r) => r.restored)), noisy } };
+  return JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 
 import { RestoreGradError } from '../errors';
 import { demo } from './demo';
-import { evaluateFolders, formatScores, meanScores } from './evaluate';
+import { evaluateFolders, formatScores, scoresJson } from './evaluate';
 import { info } from './info';
 import { restoreFiles } from './restore';
 import { trainCommand } from './train';
@@ -24,7 +24,8 @@ commands:
   restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] INPUT.wav|DIR ...
            restore WAV files (or every .wav in a folder) into DIR
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
-           SI-SDR, segmental SNR, STOI and ESTOI per file and on average, and the gain over the input
+           per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
+           ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
   info     LibTorch build, presets and their sizes
 `;
 
@@ -92,12 +93,7 @@ async function main(argv: string[]): Promise<void> {
       });
       if (!values.clean || !values.restored) throw new UsageError('eval needs --clean and --restored');
       const results = await evaluateFolders(values.clean, values.restored, values.noisy);
-      if (values.json) {
-        const noisy = results.every((r) => r.noisy) ? meanScores(results.flatMap((r) => (r.noisy ? [r.noisy] : []))) : undefined;
-        console.log(JSON.stringify({ files: results, mean: { restored: meanScores(results.map((r) => r.restored)), noisy } }, null, 2));
-      } else {
-        console.log(formatScores(results));
-      }
+      console.log(values.json ? scoresJson(results) : formatScores(results));
       return;
     }
     case 'info':
