@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds a speech-enhancement corpus from Debian packages (nothing else is downloaded).
+# Builds a speech-enhancement corpus and an image corpus from Debian packages (nothing else is
+# downloaded).
 #
-# Usage: bash scripts/prepare-data.sh [--small] [--jobs N] DIR
+# Usage: bash scripts/prepare-data.sh [--small] [--jobs N] [--only speech|images] DIR
 #   --small   a reduced corpus for quick runs: 200 training utterances, 50 test mixtures
 #   --jobs N  parallel decoders (default: the number of cores)
+#   --only    build one of the two corpora (default: both)
 #
 # Sources (all decoded to 16 kHz mono, 16-bit WAV):
 #   clean speech  Asterisk voice prompts, G.722 (asterisk-core-sounds-{en,es,fr,ru}-g722), and
@@ -30,12 +32,24 @@
 #   DIR/LICENSES.md, DIR/licenses/       each source's licence and credits (CC-BY-SA and GPL
 #                                        material: see scripts/data/CREDITS.md before sharing)
 #
+# Images (DIR/images; about 55 pictures, 12 MB):
+#   sources   photographs of mate-backgrounds, the wallpapers of plasma-workspace-wallpapers (the
+#             largest rendering of each), and scikit-image's sample photos whose terms its
+#             documentation states (public domain or CC0), from python3-skimage
+#   DIR/images/{train,test}/SOURCE-NAME.png  8-bit RGB, upright, alpha composited over white,
+#                                        longest side at most 512 (Lanczos); 20% of pictures
+#                                        held out for test by a SHA-1 of their name, fixed
+#   DIR/images/manifest.json             every picture: split, source file, sizes, licence, credit
+#   DIR/images/LICENSES.md, licenses/    the licences (GPL-2+ wallpapers: see scripts/data/CREDITS.md)
+#   Degraded versions are made on the fly (lib/data/images.ts) or by your own script.
+#
 # Re-running is cheap: finished stages are stamped in DIR/.state, files are written under
 # temporary names and renamed, so an interrupted run resumes and gives the same corpus.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 small=()
+only=""
 jobs="$(nproc 2> /dev/null || echo 2)"
 dir=""
 while [ $# -gt 0 ]; do
@@ -43,6 +57,8 @@ while [ $# -gt 0 ]; do
     --small) small=(--small) ;;
     --jobs) jobs="${2:?--jobs needs a number}"; shift ;;
     --jobs=*) jobs="${1#--jobs=}" ;;
+    --only) only="${2:?--only needs speech or images}"; shift ;;
+    --only=*) only="${1#--only=}" ;;
     -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "prepare-data: unknown option '$1' (try --help)" >&2; exit 2 ;;
     *)
@@ -52,15 +68,21 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$dir" ] || { echo "usage: bash scripts/prepare-data.sh [--small] [--jobs N] DIR" >&2; exit 2; }
+[ -n "$dir" ] || { echo "usage: bash scripts/prepare-data.sh [--small] [--jobs N] [--only speech|images] DIR" >&2; exit 2; }
+case "$only" in "" | speech | images) ;; *) echo "prepare-data: --only takes speech or images" >&2; exit 2 ;; esac
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "prepare-data: --jobs needs a positive integer" >&2; exit 2; }
 
 say() { echo "prepare-data: $*"; }
 
 # ffmpeg decodes G.722/Ogg/WAV and resamples; flite speaks; numpy mixes. The sound packages are the data.
-packages=(ffmpeg flite python3 python3-numpy
+speech_packages=(ffmpeg flite python3 python3-numpy
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
   asterisk-core-sounds-ru-g722 ufoai-sound lincity-ng-data)
+# Pillow decodes and scales; the wallpapers and scikit-image's samples are the data.
+image_packages=(python3 python3-pil python3-skimage mate-backgrounds plasma-workspace-wallpapers)
+packages=()
+[ "$only" = images ] || packages+=("${speech_packages[@]}")
+[ "$only" = speech ] || packages+=("${image_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2> /dev/null)" = installed ] || missing+=("$p")
@@ -79,9 +101,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$dir"
-say "building the ${small[*]:+small }corpus in $dir with $jobs jobs"
 start=$SECONDS
 # Debian's interpreter, not whatever python3 comes first on PATH: python3-numpy belongs to it.
-/usr/bin/python3 "$here/data/build_corpus.py" "${small[@]}" --jobs "$jobs" "$dir"
-/usr/bin/python3 "$here/data/check_corpus.py" "$dir"
+if [ "$only" != images ]; then
+  say "building the ${small[*]:+small }speech corpus in $dir with $jobs jobs"
+  /usr/bin/python3 "$here/data/build_corpus.py" "${small[@]}" --jobs "$jobs" "$dir"
+  /usr/bin/python3 "$here/data/check_corpus.py" "$dir"
+fi
+if [ "$only" != speech ]; then
+  say "building the image corpus in $dir/images"
+  /usr/bin/python3 "$here/data/build_images.py" "$dir"
+fi
 say "done in $((SECONDS - start)) s; $(du -sh "$dir" | cut -f1) in $dir"
