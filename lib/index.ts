@@ -18,7 +18,7 @@ export { degradedImages, ImagePatchSampler, pairedImageFolders } from './data/im
 export * from './errors';
 export type { SideBySideOptions } from './image/compose';
 export { sideBySide } from './image/compose';
-export type { Degradation, RainOptions, Range } from './image/degrade';
+export type { Degradation, RainOptions } from './image/degrade';
 export { addGaussianNoise, addRain, degrade } from './image/degrade';
 export type { Image } from './image/image';
 export { cropImage, floatToImage, imageToFloat, withChannels } from './image/image';

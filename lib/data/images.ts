@@ -149,6 +149,7 @@ export class ImagePatchSampler implements AsyncIterable<ImageBatch> {
     return { clean, degraded, batch, channels, size };
   }
 
+  /** The batches of steps 0, 1, 2, ... in turn. */
   async *[Symbol.asyncIterator](): AsyncIterator<ImageBatch> {
     for (let step = 0; ; step++) yield await this.next(step);
   }
