@@ -162,12 +162,14 @@ test('writeImage picks the format from the extension and checks its arguments', 
   expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
 });
 
-test('float layout: [C, H, W] in [−1, 1], and back exactly', () => {
+test('float layout: [C, H, W] in [0, 1], and back exactly', () => {
   const image: Image = { data: Uint8Array.of(0, 255, 128, 10, 20, 30), width: 2, height: 1, channels: 3 };
   const values = imageToFloat(image);
-  expect(Array.from(values)).toEqual([-1, 10 / 127.5 - 1, 1, 20 / 127.5 - 1, 128 / 127.5 - 1, 30 / 127.5 - 1].map(Math.fround));
+  expect(Array.from(values)).toEqual([0, 10 / 255, 1, 20 / 255, 128 / 255, 30 / 255].map(Math.fround));
   expect(asArray(floatToImage(values, 2, 1, 3))).toEqual(asArray(image));
-  expect(Array.from(floatToImage(Float32Array.of(-3, 2, 0), 3, 1, 1).data)).toEqual([0, 255, 128]);
+  const levels: Image = { data: Uint8Array.from({ length: 256 }, (_, i) => i), width: 256, height: 1, channels: 1 };
+  expect(floatToImage(imageToFloat(levels), 256, 1, 1).data).toEqual(levels.data);
+  expect(Array.from(floatToImage(Float32Array.of(-3, 2, 0.5), 3, 1, 1).data)).toEqual([0, 255, 128]);
   expect(() => floatToImage(Float32Array.of(Number.NaN), 1, 1, 1)).toThrow(expect.objectContaining({ code: 'E_INPUT' }));
   expect(() => floatToImage(new Float32Array(5), 2, 1, 3)).toThrow(expect.objectContaining({ code: 'E_INPUT' }));
 });

@@ -1,6 +1,6 @@
 /**
  * Image corpora as training data: batches of random square patches, [B, C, P, P] floats in
- * [−1, 1], from paired folders or from clean photos degraded on the fly. Images are read from
+ * [0, 1], from paired folders or from clean photos degraded on the fly. Images are read from
  * disk when a patch needs them, never all held in memory.
  */
 import * as fs from 'node:fs';
@@ -82,7 +82,7 @@ export function degradedImages(dir: string, degradation: Degradation, options?: 
   };
 }
 
-/** A batch of patches: `batch` × `channels` × `size` × `size` floats in [−1, 1] in each array ([B, C, P, P]). */
+/** A batch of patches: `batch` × `channels` × `size` × `size` floats in [0, 1] in each array ([B, C, P, P]). */
 export interface ImageBatch {
   clean: Float32Array;
   degraded: Float32Array;

@@ -34,19 +34,20 @@ export function checkImage(image: unknown, name = 'image'): Image {
 
 /**
  * The image as the model takes it: a Float32Array laid out [C, H, W] (planar, channel after
- * channel), each byte v mapped to v / 127.5 − 1, so 0 → −1 and 255 → +1.
+ * channel), each byte v mapped to v / 255, so 0 → 0 and 255 → 1: the range the native image
+ * models take and return (they work in [−1, 1] inside).
  */
 export function imageToFloat(image: Image): Float32Array {
   const { data, width, height, channels } = checkImage(image);
   const plane = width * height;
   const out = new Float32Array(plane * channels);
-  for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) out[c * plane + i] = data[i * channels + c] / 127.5 - 1;
+  for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) out[c * plane + i] = data[i * channels + c] / 255;
   return out;
 }
 
 /**
- * The inverse of {@link imageToFloat}: [C, H, W] floats in [−1, 1] back to an 8-bit image,
- * rounded to the nearest byte and clipped (values outside [−1, 1] saturate; NaN is refused).
+ * The inverse of {@link imageToFloat}: [C, H, W] floats in [0, 1] back to an 8-bit image,
+ * round(x · 255) clipped to [0, 255] (values outside [0, 1] saturate; NaN is refused).
  */
 export function floatToImage(values: Float32Array, width: number, height: number, channels: 1 | 3): Image {
   if (!(values instanceof Float32Array)) throw new InputError('values must be a Float32Array laid out [C, H, W]');
@@ -58,7 +59,7 @@ export function floatToImage(values: Float32Array, width: number, height: number
     for (let i = 0; i < plane; i++) {
       const v = values[c * plane + i];
       if (Number.isNaN(v)) throw new InputError(`values has NaN at index ${c * plane + i}`);
-      data[i * channels + c] = Math.min(255, Math.max(0, Math.round((v + 1) * 127.5)));
+      data[i * channels + c] = Math.min(255, Math.max(0, Math.round(v * 255)));
     }
   return checkImage({ data, width, height, channels });
 }
