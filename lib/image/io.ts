@@ -95,7 +95,8 @@ export async function readImage(input: string | Uint8Array, options?: ReadImageO
       .toColourspace(deep ? 'rgb16' : 'srgb')
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    const samples = deep ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
+    // A copy for 16 bits: a Uint16Array view needs an even byte offset, which a Buffer need not have.
+    const samples = deep ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : data;
     if (info.channels !== 3 && info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
     const colours = gray ? 1 : 3;
     const pixels = to8BitOverWhite(samples, info.channels, colours, deep ? 65535 : 255);
@@ -146,13 +147,15 @@ export async function encodeImage(image: Image, format: ImageFormat, options?: W
   return pipeline.toBuffer();
 }
 
+let writes = 0; // numbers the temporary files, so that concurrent writes never share one
+
 /**
  * Writes `image` to `file` in the format its extension names, through a temporary file and a
  * rename, so that a reader never sees a half-written image. `E_IO` when the folder is not writable.
  */
 export async function writeImage(file: string, image: Image, options?: WriteImageOptions): Promise<void> {
   const bytes = await encodeImage(image, formatOf(file), options);
-  const temp = `${file}.tmp-${process.pid}`;
+  const temp = `${file}.tmp-${process.pid}-${++writes}`;
   try {
     await fs.promises.writeFile(temp, bytes);
     await fs.promises.rename(temp, file);
