@@ -16,14 +16,16 @@ class Executor : public std::enable_shared_from_this<Executor> {
   void post(std::function<void()> job);
   // Runs the queued jobs, then ends the thread without blocking the caller.
   void stop();
+  // Blocks until no job is queued or running.
+  void wait_idle();
 
  private:
   Executor() = default;
   void run();
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_, idle_;
   std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
+  bool stopping_ = false, busy_ = false;
 };
 
 }  // namespace rgaddon

@@ -16,6 +16,43 @@ namespace rgaddon {
 
 namespace {
 
+// When the environment (a worker thread, or the process at exit) is torn down with a job still
+// running, the job must not touch the thread-safe function again (teardown frees it), and torch
+// must not be running when the process's libraries unload. The environment's cleanup hook marks
+// the environment gone, cancels the model's restorations and waits for its thread to be idle.
+struct TeardownGuard {
+  struct Shared {
+    std::mutex mutex;
+    bool env_gone = false;
+  };
+  TeardownGuard(Napi::Env env, std::shared_ptr<ModelState> model_state, std::shared_ptr<Executor> executor)
+      : env(env), state(std::move(model_state)), executor(std::move(executor)), shared(std::make_shared<Shared>()) {
+    napi_add_env_cleanup_hook(env, on_teardown, this);
+  }
+  static void on_teardown(void* arg) {
+    auto* self = static_cast<TeardownGuard*>(arg);
+    {
+      std::lock_guard<std::mutex> lock(self->shared->mutex);
+      self->shared->env_gone = true;
+    }
+    {
+      std::lock_guard<std::mutex> lock(self->state->cancel_mutex);
+      for (auto& [id, flag] : self->state->cancels) flag->store(true);
+    }
+    self->executor->wait_idle();  // a cancelled restoration stops at its next step
+    delete self;                  // the job holds `shared`, not the guard
+  }
+  // On the JS thread, once the job's result arrived: the hook is no longer needed.
+  void release() {
+    napi_remove_env_cleanup_hook(env, on_teardown, this);
+    delete this;
+  }
+  napi_env env;
+  std::shared_ptr<ModelState> state;
+  std::shared_ptr<Executor> executor;
+  std::shared_ptr<Shared> shared;
+};
+
 rg::Model& require_model(ModelState& s) {
   if (!s.model) throw rg::Error(rg::kDisposed, "the model has been disposed or was never created");
   return *s.model;
@@ -108,14 +145,19 @@ Napi::Promise ModelWrap::schedule(Napi::Env env, std::function<Builder(ModelStat
   // Holds the event loop open while the job is pending and brings its result back to JS.
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                             "restoregrad", 0, 1);
-  executor_->post([job, tsfn, state = state_, work = std::move(work)]() mutable {
+  // Registered after the thread-safe function, so it runs before that is freed at teardown.
+  auto* teardown = new TeardownGuard(env, state_, executor_);
+  executor_->post([job, tsfn, teardown, shared = teardown->shared, state = state_, work = std::move(work)]() mutable {
     capture(
         [&] {
           at::set_num_threads(state->threads);  // per job: the setting is only partly process-wide
           job->builder = work(*state);
         },
         job->failure);
-    tsfn.BlockingCall([job](Napi::Env env, Napi::Function) {
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    if (shared->env_gone) return;  // a worker thread ended: nobody is waiting any more
+    tsfn.BlockingCall([job, teardown](Napi::Env env, Napi::Function) {
+      teardown->release();
       Failure failure = job->failure;
       if (job->builder) {
         try {

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "error.h"
@@ -33,35 +34,27 @@ class EmaWeights {
   bool on_;
 };
 
-}  // namespace
-
-torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options) {
+// The whole reverse process for one group of items whose conditioner cache fits the budget (or
+// a single item too long for it, which then projects the conditioner at every step).
+torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
+                            const std::vector<uint64_t>& seeds, const ReverseSchedule& rs) {
   const auto& cfg = model.config();
-  const auto rs = reverse_schedule(model.schedule(), options.betas);
   const auto y = model.prepare(degraded, "input");
   const int64_t length = degraded.size(1);
-  EmaWeights weights(model, options.use_ema);
-  model.set_training(false);
-  c10::InferenceMode inference;
   auto& counters = model.counters();
 
   // Step-invariant work, once per call.
   const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
-  const int64_t cache_bytes = y.numel() * 2 * cfg.residual_channels * cfg.residual_layers * 4;
-  const auto cond = model.denoiser()->condition(spec, cache_bytes <= options.max_cache_bytes);
+  const auto cond =
+      model.denoiser()->condition(spec, conditioner_cache_bytes(cfg, y.size(1)) * y.size(0) <= options.max_cache_bytes);
   ++counters.conditioner_runs;
   const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
   ++counters.step_embedding_runs;
   const auto prior = model.prior_log_variance(y, spec);
   const auto sigma = prior.defined() ? torch::exp(0.5 * prior) : torch::ones_like(y);
 
-  const int64_t B = y.size(0);
-  if (options.seeds.empty() || (options.seeds.size() != 1 && static_cast<int64_t>(options.seeds.size()) != B))
-    throw Error(kInput, "give one seed, or one seed per input");
   std::vector<at::Generator> gens;
-  for (int64_t b = 0; b < B; ++b)
-    gens.push_back(
-        at::make_generator<at::CPUGeneratorImpl>(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]));
+  for (const auto seed : seeds) gens.push_back(at::make_generator<at::CPUGeneratorImpl>(seed));
   const auto noise = [&] {
     std::vector<torch::Tensor> rows;
     for (auto& g : gens) rows.push_back(torch::randn({y.size(1)}, g, torch::kFloat32));
@@ -82,6 +75,40 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
     x = x.clamp(-1.0, 1.0);
   }
   return x.narrow(1, 0, length).to(torch::kCPU).contiguous();
+}
+
+}  // namespace
+
+int64_t conditioner_cache_bytes(const ModelConfig& cfg, int64_t samples) {
+  const int64_t positions = cfg.upsampler == "repeat" ? (samples + cfg.hop - 1) / cfg.hop : samples;
+  return positions * 2 * cfg.residual_channels * cfg.residual_layers * static_cast<int64_t>(sizeof(float));
+}
+
+torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options) {
+  if (degraded.dim() != 2) throw Error(kInput, "input must be [batch, samples]");
+  const int64_t B = degraded.size(0);
+  if (options.seeds.empty() || (options.seeds.size() != 1 && static_cast<int64_t>(options.seeds.size()) != B))
+    throw Error(kInput, "give one seed, or one seed per input");
+  std::vector<uint64_t> seeds;
+  for (int64_t b = 0; b < B; ++b) seeds.push_back(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]);
+  const auto rs = reverse_schedule(model.schedule(), options.betas);
+  EmaWeights weights(model, options.use_ema);
+  model.set_training(false);
+  c10::InferenceMode inference;
+
+  // Items are independent: a batch whose cache would not fit runs as groups that do, which costs
+  // no more arithmetic, rather than projecting the conditioner again at every step. Only items
+  // too long to cache even alone run uncached, all together.
+  const int64_t per_item = conditioner_cache_bytes(model.config(), degraded.size(1));
+  const int64_t group = std::min(options.max_cache_bytes / std::max<int64_t>(per_item, 1), B);
+  if (group >= B || group < 1) return restore_group(model, degraded, options, seeds, rs);
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < B; start += group) {
+    const int64_t n = std::min(group, B - start);
+    const std::vector<uint64_t> part_seeds(seeds.begin() + start, seeds.begin() + start + n);
+    parts.push_back(restore_group(model, degraded.narrow(0, start, n), options, part_seeds, rs));
+  }
+  return torch::cat(parts, 0);
 }
 
 }  // namespace rg

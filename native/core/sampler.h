@@ -20,10 +20,14 @@ struct RestoreOptions {
   std::vector<uint64_t> seeds = {0};
   bool use_ema = true;
   const std::atomic<bool>* cancel = nullptr;  // checked before every step → rg::Error(kAborted)
-  // Above this size the per-layer conditioner projections are redone at every step instead of
-  // being held for the whole call: long inputs then need L·2C/bins times less memory.
+  // Memory budget of the per-layer conditioner projections held for the whole call. A batch over
+  // it runs as groups of items that fit; an item over it alone projects again at every step
+  // (L·2C/bins times less memory, about 3× the arithmetic for speech-base).
   int64_t max_cache_bytes = int64_t{1} << 30;
 };
+
+// Bytes of cached conditioner projections for one item of `samples` samples.
+int64_t conditioner_cache_bytes(const ModelConfig& config, int64_t samples);
 
 // degraded [B, T] → restored [B, T].
 torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options);

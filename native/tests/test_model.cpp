@@ -225,6 +225,23 @@ TEST_CASE("sampler: projecting the conditioner per step gives the cached result"
   CHECK(torch::allclose(cached, per_step, 1e-5, 1e-6));
 }
 
+TEST_CASE("sampler: a batch over the cache budget runs as groups that fit, with the same result") {
+  auto cfg = tiny(PriorKind::Learned);
+  cfg.upsampler = "transposed";
+  cfg.n_fft = 512;
+  cfg.hop = 256;
+  rg::Model m(cfg, device(), 3);
+  const auto y = torch::cat({rgtest::tone_pair(2, 2048).second, rgtest::tone_pair(1, 2048).second}, 0);
+  rg::RestoreOptions o;
+  o.seeds = {4, 8, 15};
+  const auto whole = rg::restore(m, y, o);
+  o.max_cache_bytes = 2 * rg::conditioner_cache_bytes(cfg, 2048);  // two items a group
+  const auto runs = m.counters().conditioner_runs.load();
+  const auto grouped = rg::restore(m, y, o);
+  CHECK(m.counters().conditioner_runs.load() - runs == 2);
+  CHECK(torch::allclose(whole, grouped, 1e-5, 1e-6));
+}
+
 TEST_CASE("model: a standard prior with noiseScale s draws its noise from N(0, s²)") {
   auto cfg = tiny(PriorKind::Standard);
   cfg.noise_scale = 0.5;
