@@ -7,6 +7,7 @@
 
 export type { Audio } from './audio/wav';
 export { decodeWav, encodeWav } from './audio/wav';
+export type { BatcherStats } from './batcher';
 export type { ModelConfig, PresetName, PriorKind } from './config';
 export { presets, resolveConfig } from './config';
 export type { Dataset, Pair, PairSource } from './data/batches';
@@ -25,13 +26,17 @@ export type { ImageFormat, ReadImageOptions, WriteImageOptions } from './image/i
 export { DEFAULT_MAX_PIXELS, encodeImage, listImageFiles, readImage, writeImage } from './image/io';
 export * from './metrics';
 export type {
+  BatchingOptions,
   CreateModelOptions,
   LoadModelOptions,
   ParameterCount,
   RestoreOptions,
+  RestoreStats,
   StepStats,
   TrainOptions,
   TrainProgress,
   TrainResult,
 } from './model';
 export { createModel, loadModel, Model } from './model';
+export type { PoolStats, RestorePoolOptions } from './pool';
+export { RestorePool } from './pool';

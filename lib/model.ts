@@ -3,7 +3,8 @@
  * own native thread; every method here only validates, queues and awaits.
  */
 import * as os from 'node:os';
-
+import { Batcher, type BatcherStats } from './batcher';
+import { cutChunks, joinChunks, planChunks } from './chunks';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
 import { BatchSampler, type PairSource } from './data/batches';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
@@ -24,6 +25,8 @@ export interface CreateModelOptions {
   seed?: number;
   /** Intra-op threads of this model's native jobs (default: all cores). */
   threads?: number;
+  /** How concurrent restore calls are merged into native batches. */
+  batching?: BatchingOptions;
 }
 
 /** Options of {@link loadModel}. */
@@ -32,6 +35,33 @@ export interface LoadModelOptions {
   device?: string;
   /** Intra-op threads of this model's native jobs (default: all cores). */
   threads?: number;
+  /** How concurrent restore calls are merged into native batches. */
+  batching?: BatchingOptions;
+}
+
+/**
+ * Dynamic batching: the inputs of all pending `restore()` calls (and the chunks of long inputs)
+ * that share a length and schedule are restored together, up to `maxBatch` at a time.
+ */
+export interface BatchingOptions {
+  /** Most inputs or chunks in one native call (default 8). */
+  maxBatch?: number;
+  /** How long the oldest waiting input may wait for others to fill its batch (default 2 ms). */
+  maxDelayMs?: number;
+  /** Most inputs or chunks waiting; a call that would exceed it rejects with `E_QUEUE_FULL` (default 4096). */
+  maxQueue?: number;
+  /** Inputs longer than this many seconds are restored as overlapping chunks of this length (default 4). */
+  chunkSeconds?: number;
+  /** Overlap of neighbouring chunks, cross-faded (default 0.25 s). */
+  overlapSeconds?: number;
+}
+
+/** Throughput and queue figures of a model's restorations, from {@link Model.stats}. */
+export interface RestoreStats extends BatcherStats {
+  /** Mean inputs or chunks per native call. */
+  meanBatchSize: number;
+  /** Seconds of signal restored per second the native thread was busy. */
+  secondsPerSecond: number;
 }
 
 /** Parameters of each network. */
@@ -123,8 +153,6 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** When given, must equal the model's sample rate. */
   sampleRate?: number;
-  /** Inputs restored together in one native call (default 8). */
-  batchSize?: number;
   /** Use the EMA weights (default true). */
   useEma?: boolean;
 }
@@ -141,14 +169,13 @@ const trainKeys = [
   'checkpointPath',
   'checkpointEvery',
 ] as const;
-const restoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'batchSize', 'useEma'] as const;
-const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads'] as const;
-const loadKeys = ['device', 'threads'] as const;
+const restoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma'] as const;
+const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads', 'batching'] as const;
+const loadKeys = ['device', 'threads', 'batching'] as const;
+const batchingKeys = ['maxBatch', 'maxDelayMs', 'maxQueue', 'chunkSeconds', 'overlapSeconds'] as const;
 const MAX_SEED = 2 ** 53 - 1;
 /** Longest input accepted in one call: ten minutes at 48 kHz. */
 const MAX_SAMPLES = 48000 * 600;
-
-let nextJobId = 1;
 
 function checkDevice(device: unknown): string {
   if (device === undefined) return 'cpu';
@@ -161,6 +188,26 @@ function checkThreads(threads: unknown): number {
   return checkInt(threads, 'threads', 1, 1024, os.availableParallelism());
 }
 
+type Batching = Required<BatchingOptions>;
+
+function checkBatching(options: BatchingOptions | undefined): Batching {
+  checkKeys(options, batchingKeys, 'batching options');
+  const o = options ?? {};
+  const chunkSeconds = checkNumber(o.chunkSeconds, 'batching.chunkSeconds', 0.1, 600, 4);
+  return {
+    maxBatch: checkInt(o.maxBatch, 'batching.maxBatch', 1, 4096, 8),
+    maxDelayMs: checkNumber(o.maxDelayMs, 'batching.maxDelayMs', 0, 60000, 2),
+    maxQueue: checkInt(o.maxQueue, 'batching.maxQueue', 1, 1e7, 4096),
+    chunkSeconds,
+    overlapSeconds: checkNumber(o.overlapSeconds, 'batching.overlapSeconds', 0, chunkSeconds / 2, 0.25),
+  };
+}
+
+/** Seed of chunk k of an input seeded `seed`: distinct per chunk, independent of the batch. */
+function chunkSeed(seed: number, k: number): number {
+  return k === 0 ? seed : (seed * 1000003 + k * 7919) % MAX_SEED;
+}
+
 /** A restoration model: θ, and ψ and φ for the learned prior. */
 export class Model implements AsyncDisposable {
   /** The model's full configuration. */
@@ -171,24 +218,37 @@ export class Model implements AsyncDisposable {
   readonly device: string;
   private globalStep: number;
   private disposed = false;
+  private readonly batcher: Batcher;
+  /** Chunk length and overlap in samples, whole hops. */
+  private readonly chunk: number;
+  private readonly overlap: number;
 
   private constructor(
     private readonly handle: NativeModel,
     info: NativeInfo,
+    batching: Batching,
   ) {
     this.config = JSON.parse(info.config) as ModelConfig;
     this.parameterCount = { ...info.paramCounts };
     this.device = info.device;
     this.globalStep = info.step;
+    const hops = (seconds: number) => Math.max(1, Math.round((seconds * this.config.sampleRate) / this.config.hop)) * this.config.hop;
+    this.chunk = hops(batching.chunkSeconds);
+    this.overlap = batching.overlapSeconds === 0 ? 0 : Math.min(hops(batching.overlapSeconds), this.chunk / 2);
+    this.batcher = new Batcher(
+      (...args) => handle.restore(...args),
+      (jobId) => handle.cancel(jobId),
+      batching,
+    );
   }
 
   /** @internal */
-  static async open(handle: NativeModel, start: Promise<NativeInfo>): Promise<Model> {
+  static async open(handle: NativeModel, start: Promise<NativeInfo>, batching: Batching): Promise<Model> {
     const info = await start.catch((err: unknown) => {
       void handle.dispose().catch(() => undefined);
       throw fromNative(err);
     });
-    return new Model(handle, info);
+    return new Model(handle, info, batching);
   }
 
   /** Optimisation steps taken so far (restored from checkpoints). */
@@ -262,34 +322,20 @@ export class Model implements AsyncDisposable {
       );
     const betas = this.schedule(options.steps);
     const seed = checkInt(options.seed, 'seed', 0, MAX_SEED - inputs.length, 0);
-    const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
     const signal = checkSignalOption(options.signal, 'signal');
     const useEma = options.useEma ?? true;
     if (typeof useEma !== 'boolean') throw new InputError('useEma must be a boolean');
 
-    // Equal lengths go together, at most batchSize a call.
-    const groups = new Map<number, number[]>();
-    for (const [i, x] of inputs.entries()) groups.set(x.length, [...(groups.get(x.length) ?? []), i]);
-    const outputs: Float32Array[] = new Array(inputs.length);
-    for (const indices of groups.values()) {
-      for (let k = 0; k < indices.length; k += batchSize) {
-        const part = indices.slice(k, k + batchSize);
-        const length = inputs[part[0]].length;
-        const joined = new Float32Array(part.length * length);
-        for (const [row, i] of part.entries()) joined.set(inputs[i], row * length);
-        const out = await this.cancellable(signal, (jobId) =>
-          this.handle.restore(
-            joined,
-            part.length,
-            betas,
-            part.map((i) => seed + i),
-            useEma,
-            jobId,
-          ),
-        );
-        for (const [row, i] of part.entries()) outputs[i] = out.slice(row * length, (row + 1) * length);
-      }
-    }
+    // Long inputs become chunks of one length, so they batch with each other and memory is bounded.
+    const plans = inputs.map((x) => planChunks(x.length, this.chunk, this.overlap));
+    const items = inputs.flatMap((x, i) => cutChunks(x, plans[i]).map((data, k) => ({ data, seed: chunkSeed(seed + i, k) })));
+    const restored = await this.batcher.restore(items, { betas, useEma, signal });
+    let next = 0;
+    const outputs = inputs.map((x, i) => {
+      const parts = restored.slice(next, next + plans[i].starts.length);
+      next += parts.length;
+      return parts.length === 1 ? parts[0] : joinChunks(parts, plans[i], x.length);
+    });
     return single ? outputs[0] : outputs;
   }
 
@@ -310,10 +356,21 @@ export class Model implements AsyncDisposable {
     });
   }
 
+  /** Queue depth, batch sizes and throughput of this model's restorations so far. */
+  stats(): RestoreStats {
+    const s = this.batcher.stats();
+    return {
+      ...s,
+      meanBatchSize: s.batches === 0 ? 0 : s.items / s.batches,
+      secondsPerSecond: s.busySeconds === 0 ? 0 : s.samples / this.config.sampleRate / s.busySeconds,
+    };
+  }
+
   /** Frees the native model after the work already queued. Later calls reject with `E_DISPOSED`. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.batcher.drained();
     await this.handle.dispose();
   }
 
@@ -336,20 +393,6 @@ export class Model implements AsyncDisposable {
     }
     throw new InputError(`steps must be 6, 3, ${this.config.trainSteps} (full) or a list of β, got ${String(steps)}`);
   }
-
-  private async cancellable<T>(signal: AbortSignal | undefined, run: (jobId: number) => Promise<T>): Promise<T> {
-    if (signal?.aborted) throw new AbortError();
-    const jobId = nextJobId++;
-    const onAbort = () => this.handle.cancel(jobId);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await run(jobId);
-    } catch (e) {
-      throw fromNative(e);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
 }
 
 /** Creates a new, untrained model from a preset and overrides. */
@@ -359,8 +402,9 @@ export async function createModel(options: CreateModelOptions = {}): Promise<Mod
   const config = resolveConfig(options.preset, { ...options.config, ...(options.prior !== undefined ? { prior: options.prior } : {}) });
   const device = checkDevice(options.device);
   const seed = checkInt(options.seed, 'seed', 0, MAX_SEED, 0);
+  const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.create(JSON.stringify(config), device, seed));
+  return Model.open(handle, handle.create(JSON.stringify(config), device, seed), batching);
 }
 
 /** Loads a checkpoint written by {@link Model.save}; it resumes training where it stopped. */
@@ -368,6 +412,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   checkKeys(options, loadKeys, 'loadModel options');
   if (typeof path !== 'string' || path.length === 0) throw new InputError('path must be a non-empty string');
   const device = checkDevice(options.device);
+  const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.load(path, device));
+  return Model.open(handle, handle.load(path, device), batching);
 }

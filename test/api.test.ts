@@ -66,7 +66,9 @@ describe('restoration', () => {
     const sequential: Float32Array[] = [];
     for (const [i, x] of inputs.entries()) sequential.push(await model.restore(x, { seed: i }));
     const concurrent = await Promise.all(inputs.map((x, i) => model.restore(x, { seed: i })));
-    expect(concurrent.map((y, i) => equalArrays(y, sequential[i]))).toEqual(inputs.map(() => true));
+    // Concurrent calls share batches, which changes only the float summation order.
+    const maxDiff = Math.max(...concurrent.flatMap((y, i) => Array.from(y, (v, j) => Math.abs(v - sequential[i][j]))));
+    expect(maxDiff).toBeLessThan(1e-5);
   });
 
   test('an array of inputs keeps its order; item i uses seed + i', async () => {

@@ -47,7 +47,7 @@ describe('bad inputs reject with typed errors and leave the model usable', () =>
     await expectCode(model.restore(x, { sampleRate: 8000 }), 'E_INPUT', /sample rate/);
     await expectCode(model.restore(x, { sede: 1 } as object), 'E_INPUT', /unknown option 'sede'/);
     await expectCode(model.restore(x, { seed: -1 }), 'E_INPUT', /seed/);
-    await expectCode(model.restore(x, { batchSize: 0 }), 'E_INPUT', /batchSize/);
+    await expectCode(model.restore(x, { batchSize: 8 } as object), 'E_INPUT', /unknown option 'batchSize'/);
     await expectCode(model.restore([]), 'E_INPUT', /no inputs/);
   });
 

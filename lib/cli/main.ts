@@ -21,8 +21,9 @@ commands:
            [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500]
            train (or resume, when MODEL exists) on DIR/clean + DIR/noisy, or DIR/speech/train mixed
            with DIR/noise/train (the layout of scripts/prepare-data.sh)
-  restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] INPUT.wav|DIR ...
-           restore WAV files (or every .wav in a folder) into DIR
+  restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] [--workers N] [--batch 8]
+           INPUT.wav|DIR ...
+           restore WAV files (or every .wav in a folder) into DIR on N worker threads
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
@@ -73,7 +74,14 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { model: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } },
+        options: {
+          model: { type: 'string' },
+          out: { type: 'string' },
+          steps: { type: 'string' },
+          seed: { type: 'string' },
+          workers: { type: 'string' },
+          batch: { type: 'string' },
+        },
       });
       if (!values.model || !values.out || positionals.length === 0)
         throw new UsageError('restore needs --model, --out and at least one input');
@@ -83,6 +91,8 @@ async function main(argv: string[]): Promise<void> {
         inputs: positionals,
         steps: values.steps ? Number(values.steps) : 6,
         seed: values.seed ? Number(values.seed) : 0,
+        workers: values.workers ? Number(values.workers) : undefined,
+        batch: values.batch ? Number(values.batch) : undefined,
       });
       return;
     }

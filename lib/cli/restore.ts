@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
 import { InputError, IoError } from '../errors';
-import { loadModel } from '../model';
+import { RestorePool } from '../pool';
 import { ProgressBar } from './progress';
 
 /** Every WAV named, or found directly inside a named folder, in a stable order. */
@@ -31,23 +31,47 @@ function listInputs(inputs: string[]): string[] {
   return files;
 }
 
-/** Restores WAV files one by one into `out`, keeping their names. */
-export async function restoreFiles(o: { model: string; out: string; inputs: string[]; steps: number; seed: number }): Promise<void> {
+/** Options of {@link restoreFiles}. */
+export interface RestoreFilesOptions {
+  model: string;
+  out: string;
+  inputs: string[];
+  steps: number;
+  seed: number;
+  /** Worker threads, one model each (default: the pool's). */
+  workers?: number;
+  /** Most inputs or chunks per native call in a worker (default 8). */
+  batch?: number;
+}
+
+/**
+ * Restores WAV files into `out`, keeping their names, through a {@link RestorePool}. A bounded
+ * number of files is read and in flight at once, so a folder of any size needs bounded memory.
+ */
+export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
   const files = listInputs(o.inputs);
-  const model = await loadModel(o.model);
+  const pool = await RestorePool.open({ model: o.model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
   fs.mkdirSync(o.out, { recursive: true });
   const bar = new ProgressBar('restoring', files.length);
-  try {
-    for (const [i, file] of files.entries()) {
+  let next = 0;
+  let done = 0;
+  const restoreNext = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      const file = files[i];
       const audio = await readWav(file);
-      const restored = await model.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
+      // Every file keeps the seed it would have alone, whatever restores beside it.
+      const restored = await pool.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
       const target = path.join(o.out, path.basename(file));
       const temp = `${target}.tmp-${process.pid}`;
       fs.writeFileSync(temp, encodeWav(restored, audio.sampleRate));
       fs.renameSync(temp, target); // never a half-written output
-      bar.update(i + 1, path.basename(file));
+      bar.update(++done, path.basename(file));
     }
+  };
+  try {
+    const inFlight = pool.workers * (o.batch ?? 8) * 2;
+    await Promise.all(Array.from({ length: Math.min(inFlight, files.length) }, restoreNext));
   } finally {
-    await model.dispose();
+    await pool.close();
   }
 }
