@@ -38,6 +38,8 @@ export interface NativeModel {
 export interface Binding {
   NativeModel: new (threads: number) => NativeModel;
   buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number };
+  /** Cancels every model's restorations and waits until no model's thread is running. */
+  stopAll(): void;
 }
 
 let binding: Binding | undefined;
@@ -47,6 +49,9 @@ export function native(): Binding {
   if (!binding) {
     try {
       binding = loadBinding() as Binding;
+      // LibTorch must not be unloaded under a running job when the process exits mid-restore.
+      const loaded = binding;
+      process.once('exit', () => loaded.stopAll());
     } catch (err) {
       throw new LoadError((err as Error).message, { cause: err });
     }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "model_wrap.h"
+#include "shutdown.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", rgaddon::ModelWrap::Init(env));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  exports.Set("stopAll", Napi::Function::New(env, rgaddon::StopAll));
   return exports;
 }
 

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "json.h"
 #include "sampler.h"
+#include "shutdown.h"
 #include "trainer.h"
 
 namespace rgaddon {
@@ -127,6 +128,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   if (!(threads >= 1 && threads <= 1024)) throw Napi::RangeError::New(info.Env(), "threads must be in [1, 1024]");
   state_->threads = static_cast<int>(threads);
   executor_ = Executor::start();
+  register_model(state_, executor_);
 }
 
 ModelWrap::~ModelWrap() {
