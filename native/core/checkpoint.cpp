@@ -36,21 +36,29 @@ int64_t conv_parameters(int64_t in, int64_t out, int64_t kernel) {
   return in * out * kernel + out;
 }
 
-int64_t encoder_parameters(int64_t in_channels, int64_t width, int64_t blocks) {
-  int64_t n = conv_parameters(in_channels, width, 3), in = width;
+// kernel: 3 (1-D) or 3×3 = 9 (2-D).
+int64_t encoder_parameters(int64_t in_channels, int64_t out_channels, int64_t width, int64_t blocks, int64_t kernel) {
+  int64_t n = conv_parameters(in_channels, width, kernel), in = width;
   for (int stage = 0; stage < 3; ++stage) {
     const int64_t out = width << stage;
     for (int64_t b = 0; b < blocks; ++b) {
-      n += conv_parameters(in, out, 3) + conv_parameters(out, out, 3) + (in != out ? conv_parameters(in, out, 1) : 0);
+      n += conv_parameters(in, out, kernel) + conv_parameters(out, out, kernel) +
+           (in != out ? conv_parameters(in, out, 1) : 0);
       in = out;
     }
   }
-  return n + conv_parameters(in, 1, 3);
+  return n + conv_parameters(in, out_channels, kernel);
 }
 
 // The number of trainable parameters of the model `c` describes, from the layer sizes of
-// nets/wavenet.cpp and nets/encoder.cpp (test_fuzz_corpus.cpp compares it with Model).
+// nets/wavenet.cpp, nets/unet.cpp and nets/encoder.cpp (test_fuzz_corpus.cpp and test_image.cpp
+// compare it with Model).
 int64_t implied_parameters(const ModelConfig& c) {
+  if (c.image()) {
+    const int64_t C = c.image_channels, w = c.encoder_width, blocks = c.encoder_blocks;
+    return unet_parameters(c) +
+           (c.learned() ? encoder_parameters(C, C, w, blocks, 9) + encoder_parameters(2 * C, C, w, blocks, 9) : 0);
+  }
   const int64_t L = c.residual_layers, C = c.residual_channels, E = c.embedding_hidden;
   int64_t n = conv_parameters(1, C, 1) + conv_parameters(128, E, 1) + conv_parameters(E, E, 1) +
               conv_parameters(c.cond_bins(), 2 * L * C, 1) + conv_parameters(E, L * C, 1) +
@@ -58,8 +66,8 @@ int64_t implied_parameters(const ModelConfig& c) {
               conv_parameters(C, 1, 1);
   if (c.upsampler != "repeat") n += 2 * conv_parameters(1, 1, 3 * 32);  // up1, up2: 1 → 1 channel, 3×32 kernel
   if (c.learned())
-    n += encoder_parameters(1, c.encoder_width, c.encoder_blocks) +
-         encoder_parameters(2, c.encoder_width, c.encoder_blocks);
+    n += encoder_parameters(1, 1, c.encoder_width, c.encoder_blocks, 3) +
+         encoder_parameters(2, 1, c.encoder_width, c.encoder_blocks, 3);
   return n;
 }
 

@@ -24,6 +24,27 @@ PriorKind parse_prior(const std::string& name) {
   throw Error(kConfig, "prior must be 'standard', 'priorgrad' or 'learned', got '" + name + "'");
 }
 
+const char* modality_name(Modality modality) {
+  return modality == Modality::Image ? "image" : "speech";
+}
+
+Modality parse_modality(const std::string& name) {
+  if (name == "speech") return Modality::Speech;
+  if (name == "image") return Modality::Image;
+  throw Error(kConfig, "modality must be 'speech' or 'image', got '" + name + "'");
+}
+
+ModelConfig default_config(Modality modality) {
+  ModelConfig c;
+  c.modality = modality;
+  if (modality == Modality::Image) {
+    c.train_steps = 1000;
+    c.beta_start = 1e-4;
+    c.beta_end = 0.02;
+  }
+  return c;
+}
+
 namespace {
 
 // One table drives reading, writing and the unknown-key check, so the three cannot drift apart.
@@ -50,6 +71,18 @@ std::vector<double> from_list(const json::Value& v) {
   return out;
 }
 
+json::Value int_list(const std::vector<int>& xs) {
+  auto a = json::Value::array();
+  for (int x : xs) a.push(json::Value(x));
+  return a;
+}
+
+std::vector<int> from_int_list(const json::Value& v, const std::string& key) {
+  std::vector<int> out;
+  for (const auto& x : v.as_array()) out.push_back(to_int(x, key));
+  return out;
+}
+
 #define RG_INT(key, member)                                                       \
   {                                                                               \
     key, {                                                                        \
@@ -64,6 +97,13 @@ std::vector<double> from_list(const json::Value& v) {
           [](ModelConfig& c, const json::Value& v) { c.member = v.as_number(); } \
     }                                                                            \
   }
+#define RG_INT_LIST(key, member)                                                         \
+  {                                                                                      \
+    key, {                                                                               \
+      [](const ModelConfig& c) { return int_list(c.member); },                           \
+          [](ModelConfig& c, const json::Value& v) { c.member = from_int_list(v, key); } \
+    }                                                                                    \
+  }
 #define RG_LIST(key, member)                                                    \
   {                                                                             \
     key, {                                                                      \
@@ -77,6 +117,9 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"prior",
        {[](const ModelConfig& c) { return json::Value(prior_name(c.prior)); },
         [](ModelConfig& c, const json::Value& v) { c.prior = parse_prior(v.as_string()); }}},
+      {"modality",
+       {[](const ModelConfig& c) { return json::Value(modality_name(c.modality)); },
+        [](ModelConfig& c, const json::Value& v) { c.modality = parse_modality(v.as_string()); }}},
       RG_INT("sampleRate", sample_rate),
       RG_INT("residualLayers", residual_layers),
       RG_INT("residualChannels", residual_channels),
@@ -101,6 +144,16 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       RG_NUM("outputBlend", output_blend),
       RG_NUM("eta", eta),
       RG_NUM("lambda", lambda),
+      RG_INT("imageChannels", image_channels),
+      RG_INT("patchSize", patch_size),
+      RG_INT("unetWidth", unet_width),
+      RG_INT_LIST("unetMultipliers", unet_multipliers),
+      RG_INT("unetResBlocks", unet_res_blocks),
+      RG_INT_LIST("attentionResolutions", attention_resolutions),
+      RG_INT("ddimSteps", ddim_steps),
+      RG_INT("ddimFastSteps", ddim_fast_steps),
+      RG_NUM("ddimEta", ddim_eta),
+      RG_INT("patchStride", patch_stride),
       RG_NUM("lr", lr),
       RG_NUM("gradClip", grad_clip),
       RG_NUM("emaDecay", ema_decay),
@@ -112,11 +165,41 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw Error(kConfig, "invalid config: " + what);
 }
 
+// Checked for speech models too, so that every saved config is valid whatever its modality.
+void validate_image_fields(const ModelConfig& c) {
+  require(c.image_channels == 1 || c.image_channels == 3, "imageChannels must be 1 or 3");
+  require(c.unet_width >= 1 && c.unet_width <= 512, "unetWidth must be in [1, 512]");
+  require(!c.unet_multipliers.empty() && c.unet_multipliers.size() <= 7, "unetMultipliers must hold 1 to 7 levels");
+  for (int m : c.unet_multipliers) require(m >= 1 && m <= 16, "every unetMultipliers entry must be in [1, 16]");
+  require(c.unet_res_blocks >= 1 && c.unet_res_blocks <= 8, "unetResBlocks must be in [1, 8]");
+  const int divisor = 1 << (c.unet_levels() - 1);
+  require(c.patch_size >= 4 && c.patch_size <= 512, "patchSize must be in [4, 512]");
+  require(c.patch_size % divisor == 0, "patchSize must be a multiple of 2^(levels − 1) = " + std::to_string(divisor) +
+                                           " (the UNet's downsamplings)");
+  for (int r : c.attention_resolutions)
+    require(r >= 1 && r <= c.patch_size, "every attentionResolutions entry must be in [1, patchSize]");
+  require(c.attention_resolutions.size() <= 8, "attentionResolutions holds at most 8 entries");
+  // Speech schedules may be shorter than the image step counts, which they do not use.
+  const int most_steps = c.image() ? c.train_steps : 10000;
+  require(c.ddim_steps >= 1 && c.ddim_steps <= most_steps, "ddimSteps must be in [1, trainSteps]");
+  require(c.ddim_fast_steps >= 1 && c.ddim_fast_steps <= most_steps, "ddimFastSteps must be in [1, trainSteps]");
+  require(c.ddim_eta >= 0 && c.ddim_eta <= 1, "ddimEta must be in [0, 1]");
+  require(c.patch_stride >= 1 && c.patch_stride <= c.patch_size, "patchStride must be in [1, patchSize]");
+}
+
 }  // namespace
 
 ModelConfig config_from_json(const json::Value& v) {
   if (!v.is_object()) throw Error(kConfig, "config must be a JSON object");
   ModelConfig c;
+  for (const auto& [key, value] : v.as_object()) {
+    if (key != "modality") continue;
+    try {
+      c = default_config(parse_modality(value.as_string()));
+    } catch (const Error& e) {
+      throw Error(kConfig, "config.modality: " + std::string(e.what()));
+    }
+  }
   for (const auto& [key, value] : v.as_object()) {
     const Field* field = nullptr;
     for (const auto& [name, f] : fields())
@@ -163,6 +246,7 @@ void validate(const ModelConfig& c) {
   require(c.lr > 0 && c.lr < 1, "lr must be in (0, 1)");
   require(c.grad_clip >= 0, "gradClip must be >= 0 (0 disables clipping)");
   require(c.ema_decay >= 0 && c.ema_decay < 1, "emaDecay must be in [0, 1)");
+  validate_image_fields(c);
   for (const auto* betas : {&c.fast_betas, &c.fast3_betas}) {
     require(!betas->empty(), "fast schedules must not be empty");
     for (double b : *betas) require(b > 0 && b < 1, "every β must be in (0, 1)");

@@ -8,9 +8,11 @@
 namespace rg {
 
 enum class PriorKind { Standard, PriorGrad, Learned };
+enum class Modality { Speech, Image };
 
 struct ModelConfig {
   PriorKind prior = PriorKind::Learned;
+  Modality modality = Modality::Speech;
   int sample_rate = 16000;
 
   // ε-network (CDiffuSE / DiffWave).
@@ -46,6 +48,20 @@ struct ModelConfig {
   double eta = 1.0;
   double lambda = 1.0;
 
+  // Images: WeatherDiff's patch UNet ε-network on [-1, 1] pixels, conditioned by concatenating
+  // the degraded patch with x_t. Unused by speech models. The defaults are WeatherDiff64.
+  int image_channels = 3;
+  int patch_size = 64;
+  int unet_width = 128;
+  std::vector<int> unet_multipliers = {1, 1, 2, 2, 4, 4};  // width per level, as multiples of unet_width
+  int unet_res_blocks = 2;
+  std::vector<int> attention_resolutions = {16};  // levels whose side (in pixels) is listed get self-attention
+  // Image sampling: DDIM over every (T / steps)-th training step, patches overlapping by stride.
+  int ddim_steps = 25;       // WeatherDiff
+  int ddim_fast_steps = 10;  // RestoreGrad
+  double ddim_eta = 0.0;     // 0: deterministic DDIM; 1: DDPM-like ancestral noise
+  int patch_stride = 16;
+
   // Training.
   double lr = 2e-4;
   double grad_clip = 1.0;
@@ -53,7 +69,16 @@ struct ModelConfig {
 
   int cond_bins() const { return n_fft / 2 + 1; }
   bool learned() const { return prior == PriorKind::Learned; }
+  bool image() const { return modality == Modality::Image; }
+  // Downsamplings of the UNet: patch sides must be multiples of 2^(levels − 1).
+  int unet_levels() const { return static_cast<int>(unet_multipliers.size()); }
 };
+
+// The defaults of a modality: speech is CDiffuSE Base, image is WeatherDiff64 (T = 1000, linear β
+// 1e-4..0.02). A JSON config starts from those of its "modality" field.
+ModelConfig default_config(Modality modality);
+const char* modality_name(Modality modality);
+Modality parse_modality(const std::string& name);
 
 const char* prior_name(PriorKind kind);
 PriorKind parse_prior(const std::string& name);

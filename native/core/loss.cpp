@@ -36,18 +36,25 @@ Diffused diffuse(const torch::Tensor& x0, const torch::Tensor& y, const torch::T
   return d;
 }
 
+Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps) {
+  const auto ab = alpha_bar.view({-1, 1, 1, 1});
+  return {ab.sqrt() * x0 + (1 - ab).sqrt() * eps, eps};
+}
+
 LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& t,
                           const torch::Tensor& n) {
   const auto& cfg = model.config();
-  const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
+  const auto spec = cfg.image() ? torch::Tensor() : log_spectrogram(y, cfg.n_fft, cfg.hop);
   const auto prior = model.prior_log_variance(y, spec);
   const auto post = model.posterior_log_variance(x0, y, prior);
   const auto eps = post.defined() ? n * torch::exp(0.5 * post) : n;
   const auto& sched = model.schedule();
   const auto alpha_bar =
       torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
-  const auto d = diffuse(x0, y, alpha_bar, eps);
-  const auto predicted = model.denoiser()->forward(d.x_t, spec, t.to(x0.device()));
+  const auto d = cfg.image() ? diffuse_image(x0, alpha_bar, eps) : diffuse(x0, y, alpha_bar, eps);
+  const auto steps = t.to(x0.device());
+  const auto predicted =
+      cfg.image() ? model.unet()->forward(d.x_t, y, steps) : model.denoiser()->forward(d.x_t, spec, steps);
   LossSummary s;
   s.terms =
       joint_loss(x0, d.target, predicted, post, prior, sched.alpha_bar.back(), cfg.eta, cfg.lambda, cfg.learned());

@@ -1,4 +1,5 @@
-// RestoreGrad's joint loss η·L_LR + L_DM + λ·L_PM on CDiffuSE's conditional process.
+// RestoreGrad's joint loss η·L_LR + L_DM + λ·L_PM on CDiffuSE's conditional process (speech) or
+// the standard DDPM process (images, WeatherDiff).
 #pragma once
 #include <torch/torch.h>
 
@@ -28,12 +29,17 @@ struct Diffused {
 Diffused diffuse(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& alpha_bar,
                  const torch::Tensor& eps);
 
+// Images: the DDPM forward process with ε = σ_post ⊙ n: x_t = √ᾱ x0 + √(1 − ᾱ) ε, target ε.
+// x0, eps: [B, C, H, W]; alpha_bar: [B].
+Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps);
+
 struct LossSummary {
   LossTerms terms;
   torch::Tensor sigma_post, sigma_prior;  // mean σ, for monitoring
 };
 
-// The whole training objective for one batch, given the steps t [B] (long) and unit noise n [B, T].
+// The whole training objective for one batch, given the steps t [B] (long) and unit noise n shaped
+// as x0: [B, T] for speech, [B, C, H, W] patches in [-1, 1] for images.
 LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& t,
                           const torch::Tensor& n);
 

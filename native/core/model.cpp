@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "error.h"
+#include "image_prior.h"
 #include "spectrogram.h"
 
 namespace rg {
@@ -38,13 +39,21 @@ Model::Model(const ModelConfig& config, torch::Device device, uint64_t seed)
   {
     std::lock_guard<std::mutex> lock(init_mutex());
     torch::manual_seed(seed);
-    denoiser_ = WaveNet(config_);
-    if (config_.learned()) {
-      prior_ = Encoder(1, config_.encoder_width, config_.encoder_blocks, config_.log_var_min, config_.log_var_max);
-      posterior_ = Encoder(2, config_.encoder_width, config_.encoder_blocks, config_.log_var_min, config_.log_var_max);
+    const auto& c = config_;
+    // Speech: one channel in and out, 1-D. Images: C channels in (2C for the posterior), C out, 2-D.
+    const int dims = c.image() ? 2 : 1, channels = c.image() ? c.image_channels : 1;
+    if (c.image())
+      unet_ = UNet(c);
+    else
+      denoiser_ = WaveNet(c);
+    if (c.learned()) {
+      prior_ = Encoder(dims, channels, channels, c.encoder_width, c.encoder_blocks, c.log_var_min, c.log_var_max);
+      posterior_ =
+          Encoder(dims, 2 * channels, channels, c.encoder_width, c.encoder_blocks, c.log_var_min, c.log_var_max);
     }
   }
-  denoiser_->to(device_);
+  if (denoiser_) denoiser_->to(device_);
+  if (unet_) unet_->to(device_);
   if (prior_) prior_->to(device_);
   if (posterior_) posterior_->to(device_);
   torch::NoGradGuard no_grad;
@@ -57,7 +66,7 @@ Model::Model(const ModelConfig& config, torch::Device device, uint64_t seed)
 
 ParamCounts Model::param_counts() const {
   ParamCounts c;
-  c.denoiser = count(*denoiser_);
+  c.denoiser = denoiser_ ? count(*denoiser_) : count(*unet_);
   c.prior = prior_ ? count(*prior_) : 0;
   c.posterior = posterior_ ? count(*posterior_) : 0;
   c.total = c.denoiser + c.prior + c.posterior;
@@ -69,7 +78,8 @@ std::vector<std::pair<std::string, torch::Tensor>> Model::named_parameters() con
   const auto add = [&](const std::string& prefix, const torch::nn::Module& m) {
     for (const auto& item : m.named_parameters()) out.emplace_back(prefix + item.key(), item.value());
   };
-  add("denoiser.", *denoiser_);
+  if (denoiser_) add("denoiser.", *denoiser_);
+  if (unet_) add("denoiser.", *unet_);
   if (prior_) add("prior.", *prior_);
   if (posterior_) add("posterior.", *posterior_);
   return out;
@@ -82,7 +92,8 @@ std::vector<torch::Tensor> Model::parameters() const {
 }
 
 void Model::set_training(bool on) {
-  denoiser_->train(on);
+  if (denoiser_) denoiser_->train(on);
+  if (unet_) unet_->train(on);
   if (prior_) prior_->train(on);
   if (posterior_) posterior_->train(on);
 }
@@ -92,8 +103,10 @@ torch::Tensor Model::prior_log_variance(const torch::Tensor& y, const torch::Ten
     case PriorKind::Standard:
       if (config_.noise_scale == 1.0) return {};
       return torch::full_like(y, 2.0 * std::log(config_.noise_scale));
-    case PriorKind::PriorGrad: return priorgrad_log_variance(spec, config_.hop, config_.priorgrad_floor);
-    case PriorKind::Learned: ++counters_.prior_runs; return prior_->forward(y.unsqueeze(1));
+    case PriorKind::PriorGrad:
+      if (config_.image()) return local_energy_log_variance(y, config_.priorgrad_floor);
+      return priorgrad_log_variance(spec, config_.hop, config_.priorgrad_floor);
+    case PriorKind::Learned: ++counters_.prior_runs; return prior_->forward(config_.image() ? y : y.unsqueeze(1));
   }
   return {};
 }
@@ -101,10 +114,11 @@ torch::Tensor Model::prior_log_variance(const torch::Tensor& y, const torch::Ten
 torch::Tensor Model::posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y,
                                             const torch::Tensor& prior) {
   if (config_.prior != PriorKind::Learned) return prior;
-  return posterior_->forward(torch::stack({x0, y}, 1));
+  return posterior_->forward(config_.image() ? torch::cat({x0, y}, 1) : torch::stack({x0, y}, 1));
 }
 
 torch::Tensor Model::prepare(const torch::Tensor& signal, const char* what) const {
+  if (config_.image()) throw Error(kInput, "this is an image model: it does not take audio");
   if (signal.dim() != 2) throw Error(kInput, std::string(what) + " must be [batch, samples]");
   if (signal.size(0) < 1) throw Error(kInput, std::string(what) + " is an empty batch");
   if (signal.size(1) < config_.hop)
@@ -114,6 +128,40 @@ torch::Tensor Model::prepare(const torch::Tensor& signal, const char* what) cons
   const int64_t T = signal.size(1), padded = (T + config_.hop - 1) / config_.hop * config_.hop;
   auto x = signal.to(device_, torch::kFloat32);
   return padded == T ? x : torch::constant_pad_nd(x, {0, padded - T});
+}
+
+EmaScope::EmaScope(Model& model, bool on) : model_(model), on_(on) {
+  swap();
+}
+EmaScope::~EmaScope() {
+  swap();
+}
+
+void EmaScope::swap() {
+  if (!on_) return;
+  torch::NoGradGuard no_grad;
+  const auto params = model_.parameters();
+  auto& ema = model_.train_state().ema;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto held = params[i].detach();
+    params[i].set_data(ema[i]);
+    ema[i] = held;
+  }
+}
+
+torch::Tensor Model::prepare_image(const torch::Tensor& images, const char* what) const {
+  const std::string name(what);
+  if (!config_.image()) throw Error(kInput, "this is a speech model: it does not take images");
+  if (images.dim() != 4) throw Error(kInput, name + " must be [batch, channels, height, width]");
+  if (images.size(0) < 1) throw Error(kInput, name + " is an empty batch");
+  if (images.size(1) != config_.image_channels)
+    throw Error(kInput, name + " has " + std::to_string(images.size(1)) + " channels, the model takes " +
+                            std::to_string(config_.image_channels));
+  for (int d : {2, 3})
+    if (images.size(d) < 1 || images.size(d) > kMaxImageSide)
+      throw Error(kInput, name + " sides must be in [1, " + std::to_string(kMaxImageSide) + "] pixels");
+  if (!torch::isfinite(images).all().item<bool>()) throw Error(kInput, name + " contains NaN or Inf");
+  return images.to(device_, torch::kFloat32) * 2.0 - 1.0;
 }
 
 }  // namespace rg

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "nets/encoder.h"
+#include "nets/unet.h"
 #include "nets/wavenet.h"
 #include "schedule.h"
 
@@ -50,7 +51,9 @@ class Model {
   void set_training(bool on);
 
   WaveNet& denoiser() { return denoiser_; }
-  // Prior log σ² from the degraded signal (and its spectrogram, for PriorGrad); undefined for standard.
+  UNet& unet() { return unet_; }  // the ε-network of image models (denoiser() is that of speech)
+  // Prior log σ² from the degraded signal (and its spectrogram, for speech PriorGrad); undefined
+  // for standard. Images: y [B, C, H, W] → [B, C, H, W].
   torch::Tensor prior_log_variance(const torch::Tensor& y, const torch::Tensor& spec);
   // Posterior log σ² from clean and degraded (learned); PriorGrad trains with its fixed prior.
   torch::Tensor posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior);
@@ -61,16 +64,36 @@ class Model {
 
   // Pads [B, T] with zeros to a whole number of frames; validates finiteness and length.
   torch::Tensor prepare(const torch::Tensor& signal, const char* what) const;
+  // Images [B, C, H, W] with pixels in [0, 1] → the network's [-1, 1] on the model's device;
+  // validates finiteness, channel count and size (each side in [1, kMaxImageSide]).
+  torch::Tensor prepare_image(const torch::Tensor& images, const char* what) const;
+  static constexpr int64_t kMaxImageSide = 16384;
 
  private:
   ModelConfig config_;
   torch::Device device_;
   Schedule schedule_;
   WaveNet denoiser_{nullptr};
+  UNet unet_{nullptr};
   Encoder prior_{nullptr}, posterior_{nullptr};
   TrainState state_;
   at::Generator generator_;
   Counters counters_;
+};
+
+// While alive, the networks hold the EMA weights and the EMA state the trained ones (nothing
+// changes when `on` is false). Swaps the tensors' storage: no copies.
+class EmaScope {
+ public:
+  EmaScope(Model& model, bool on);
+  ~EmaScope();
+  EmaScope(const EmaScope&) = delete;
+  EmaScope& operator=(const EmaScope&) = delete;
+
+ private:
+  void swap();
+  Model& model_;
+  bool on_;
 };
 
 // Uniform draws and Gaussian noise from the model's own generator, made on the CPU so that a

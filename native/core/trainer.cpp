@@ -37,8 +37,9 @@ void ema_update(Model& model, const std::vector<torch::Tensor>& params) {
 
 StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr) {
   if (clean.sizes() != degraded.sizes()) throw Error(kInput, "clean and degraded batches differ in shape");
-  const auto x0 = model.prepare(clean, "clean");
-  const auto y = model.prepare(degraded, "degraded");
+  const bool image = model.config().image();
+  const auto x0 = image ? model.prepare_image(clean, "clean") : model.prepare(clean, "clean");
+  const auto y = image ? model.prepare_image(degraded, "degraded") : model.prepare(degraded, "degraded");
   const int64_t B = x0.size(0);
   auto& gen = model.generator();
   const auto t = torch::randint(0, model.config().train_steps, {B}, gen, torch::kLong);

@@ -11,8 +11,8 @@ struct StepStats {
   double loss = 0, dm = 0, mse = 0, lr_term = 0, pm = 0, sigma_post = 1, sigma_prior = 1, grad_norm = 0;
 };
 
-// clean, degraded: [B, T] float32, equal shapes. lr <= 0 takes the config's. A non-finite loss
-// throws rg::Error(kNative) before any weight changes.
+// clean, degraded: [B, T] float32 (speech) or [B, C, H, W] patches with pixels in [0, 1] (images), equal shapes. lr <=
+// 0 takes the config's. A non-finite loss throws rg::Error(kNative) before any weight changes.
 StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr = 0);
 
 }  // namespace rg

@@ -32,6 +32,22 @@ inline rg::ModelConfig tiny(rg::PriorKind prior) {
   return c;
 }
 
+// The image-tiny preset of lib/config.ts: a 16×16-patch UNet of width 16, tens of ms a step.
+inline rg::ModelConfig image_tiny(rg::PriorKind prior) {
+  rg::ModelConfig c = rg::default_config(rg::Modality::Image);
+  c.prior = prior;
+  c.patch_size = 16;
+  c.patch_stride = 8;
+  c.unet_width = 16;
+  c.unet_multipliers = {1, 2};
+  c.unet_res_blocks = 1;
+  c.attention_resolutions = {8};
+  c.encoder_width = 4;
+  c.encoder_blocks = 1;
+  c.lr = 1e-3;
+  return c;
+}
+
 // The largest configuration validation accepts: about 2.8 billion parameters.
 inline rg::ModelConfig largest() {
   rg::ModelConfig c = tiny(rg::PriorKind::Learned);

@@ -188,6 +188,14 @@ TEST_CASE("checkpoint: a config asking for more parameters than the file holds i
   odd.encoder_blocks = 2;
   odd.train_steps = 13;
   configs.push_back(odd);
+  for (const auto prior : {rg::PriorKind::Standard, rg::PriorKind::Learned})
+    configs.push_back(rgtest::image_tiny(prior));
+  rg::ModelConfig grey = rgtest::image_tiny(rg::PriorKind::Learned);
+  grey.image_channels = 1;
+  grey.unet_multipliers = {1, 2, 3};
+  grey.attention_resolutions = {16, 4};
+  grey.encoder_blocks = 2;
+  configs.push_back(grey);
 
   TempPath path("implied.safetensors");
   for (const rg::ModelConfig& c : configs) {
