@@ -7,10 +7,15 @@ import { ConfigError } from './errors';
 /** Which noise prior the diffusion model uses. */
 export type PriorKind = 'standard' | 'priorgrad' | 'learned';
 
+/** What a model restores: mono audio (CDiffuSE's network) or images (WeatherDiff's patch UNet). */
+export type Modality = 'speech' | 'image';
+
 /** Everything that defines a model. */
 export interface ModelConfig {
   /** `standard`: ε ~ N(0, I) (CDiffuSE); `priorgrad`: handcrafted Σ_y from frame energy; `learned`: RestoreGrad. */
   prior: PriorKind;
+  /** `speech` or `image`; the fields of the other modality are kept but unused. */
+  modality: Modality;
   /** Sample rate the model works at, in Hz. */
   sampleRate: number;
   /** Residual layers of the ε-network. */
@@ -55,6 +60,26 @@ export interface ModelConfig {
   eta: number;
   /** Weight λ of the prior-matching term L_PM. */
   lambda: number;
+  /** Image channels: 3 (RGB) or 1 (grey). */
+  imageChannels: number;
+  /** Side of the square training and sampling patches, a multiple of 2^(levels − 1). */
+  patchSize: number;
+  /** Base width of the image UNet. */
+  unetWidth: number;
+  /** UNet width per level, as multiples of `unetWidth`; one level per entry, each but the last halves the side. */
+  unetMultipliers: number[];
+  /** Residual blocks per UNet level. */
+  unetResBlocks: number;
+  /** Patch sides (in pixels) of the UNet levels that get self-attention. */
+  attentionResolutions: number[];
+  /** Default DDIM sampling steps for images (WeatherDiff: 25). */
+  ddimSteps: number;
+  /** Fast DDIM sampling steps for images (RestoreGrad: 10). */
+  ddimFastSteps: number;
+  /** DDIM η: 0 deterministic, 1 DDPM-like ancestral noise. */
+  ddimEta: number;
+  /** Stride of the overlapping patch grid when restoring whole images. */
+  patchStride: number;
   /** Default Adam learning rate. */
   lr: number;
   /** Gradient-norm clipping threshold (0: none). */
@@ -64,11 +89,12 @@ export interface ModelConfig {
 }
 
 /** Named configurations. */
-export type PresetName = 'speech-tiny' | 'speech-small' | 'speech-base';
+export type PresetName = 'speech-tiny' | 'speech-small' | 'speech-base' | 'image-tiny' | 'image-small' | 'image-base';
 
 /** CDiffuSE Base: 30 layers × 64 channels, ≈4.28 M parameters, Base encoders (≈93 k each). */
 const base: ModelConfig = {
   prior: 'learned',
+  modality: 'speech',
   sampleRate: 16000,
   residualLayers: 30,
   residualChannels: 64,
@@ -91,12 +117,35 @@ const base: ModelConfig = {
   outputBlend: 0.2,
   eta: 1,
   lambda: 1,
+  imageChannels: 3,
+  patchSize: 64,
+  unetWidth: 128,
+  unetMultipliers: [1, 1, 2, 2, 4, 4],
+  unetResBlocks: 2,
+  attentionResolutions: [16],
+  ddimSteps: 25,
+  ddimFastSteps: 10,
+  ddimEta: 0,
+  patchStride: 16,
   lr: 2e-4,
   gradClip: 1,
   emaDecay: 0.999,
 };
 
-/** The presets. `speech-tiny` is for tests; `speech-small` trains on a laptop CPU; `speech-base` is the paper's. */
+/** WeatherDiff64: 64×64 patches, width 128, 2 blocks a level, attention at 16×16, T = 1000, linear β 1e-4..0.02. */
+const imageBase: ModelConfig = {
+  ...base,
+  modality: 'image',
+  trainSteps: 1000,
+  betaStart: 1e-4,
+  betaEnd: 0.02,
+  lr: 2e-5,
+};
+
+/**
+ * The presets. `*-tiny` are for tests; `*-small` train on a laptop CPU; `*-base` are the paper's
+ * (CDiffuSE Base for speech, WeatherDiff64 for images, ≈110 M parameters: a GPU's work).
+ */
 export const presets: Readonly<Record<PresetName, Readonly<ModelConfig>>> = {
   'speech-tiny': {
     ...base,
@@ -121,6 +170,31 @@ export const presets: Readonly<Record<PresetName, Readonly<ModelConfig>>> = {
     encoderWidth: 8,
   },
   'speech-base': base,
+  'image-tiny': {
+    ...imageBase,
+    patchSize: 16,
+    unetWidth: 16,
+    unetMultipliers: [1, 2],
+    unetResBlocks: 1,
+    attentionResolutions: [8],
+    patchStride: 8,
+    encoderWidth: 4,
+    encoderBlocks: 1,
+    lr: 1e-3,
+  },
+  'image-small': {
+    ...imageBase,
+    patchSize: 32,
+    unetWidth: 32,
+    unetMultipliers: [1, 2, 2],
+    unetResBlocks: 1,
+    attentionResolutions: [8],
+    patchStride: 16,
+    encoderWidth: 8,
+    encoderBlocks: 2,
+    lr: 2e-4,
+  },
+  'image-base': imageBase,
 };
 
 /** Default training crop: 62 frames, CDiffuSE's 15,872 samples at hop 256. */
@@ -148,6 +222,13 @@ const numberRanges: Partial<Record<keyof ModelConfig, [number, number, 'int' | '
   outputBlend: [0, 1, 'real'],
   eta: [0, 1e6, 'real'],
   lambda: [0, 1e6, 'real'],
+  patchSize: [4, 512, 'int'],
+  unetWidth: [1, 512, 'int'],
+  unetResBlocks: [1, 8, 'int'],
+  ddimSteps: [1, 10000, 'int'],
+  ddimFastSteps: [1, 10000, 'int'],
+  ddimEta: [0, 1, 'real'],
+  patchStride: [1, 512, 'int'],
   lr: [1e-12, 1, 'real'],
   gradClip: [0, 1e9, 'real'],
   emaDecay: [0, 1, 'real'],
@@ -173,6 +254,8 @@ export function resolveConfig(preset: PresetName | undefined, overrides: Partial
     ...overrides,
     fastBetas: [...(overrides.fastBetas ?? start.fastBetas)],
     fast3Betas: [...(overrides.fast3Betas ?? start.fast3Betas)],
+    unetMultipliers: [...(overrides.unetMultipliers ?? start.unetMultipliers)],
+    attentionResolutions: [...(overrides.attentionResolutions ?? start.attentionResolutions)],
   };
   validateConfig(config);
   return config;
@@ -195,6 +278,27 @@ export function validateConfig(c: ModelConfig): void {
       throw new ConfigError(`config.${key} must be a non-empty list of β in (0, 1)`);
   }
   if (c.hop > c.nFft) throw new ConfigError('config.hop must not exceed config.nFft');
+  validateImageFields(c);
   if (c.upsampler === 'transposed' && c.hop !== 256)
     throw new ConfigError("the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
+}
+
+/** The image fields, checked for speech configs too, as the native core does. */
+function validateImageFields(c: ModelConfig): void {
+  if (c.modality !== 'speech' && c.modality !== 'image')
+    throw new ConfigError(`modality must be 'speech' or 'image', got '${String(c.modality)}'`);
+  if (c.imageChannels !== 1 && c.imageChannels !== 3)
+    throw new ConfigError(`config.imageChannels must be 1 or 3, got ${String(c.imageChannels)}`);
+  const ints = (list: unknown, lo: number, hi: number) =>
+    Array.isArray(list) && list.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi);
+  if (!ints(c.unetMultipliers, 1, 16) || c.unetMultipliers.length === 0 || c.unetMultipliers.length > 7)
+    throw new ConfigError('config.unetMultipliers must hold 1 to 7 integers in [1, 16]');
+  if (!ints(c.attentionResolutions, 1, c.patchSize) || c.attentionResolutions.length > 8)
+    throw new ConfigError('config.attentionResolutions must hold at most 8 integers in [1, patchSize]');
+  const divisor = 2 ** (c.unetMultipliers.length - 1);
+  if (c.patchSize % divisor !== 0) throw new ConfigError(`config.patchSize must be a multiple of 2^(levels − 1) = ${divisor}`);
+  if (c.patchStride > c.patchSize) throw new ConfigError('config.patchStride must not exceed config.patchSize');
+  // Speech schedules may be shorter than the image step counts, which they do not use.
+  if (c.modality === 'image' && (c.ddimSteps > c.trainSteps || c.ddimFastSteps > c.trainSteps))
+    throw new ConfigError('config.ddimSteps and config.ddimFastSteps must not exceed config.trainSteps');
 }

@@ -28,6 +28,38 @@ export interface NativeModel {
   save(path: string): Promise<void>;
   trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
   restore(input: Float32Array, batch: number, betas: number[], seeds: number[], useEma: boolean, jobId: number): Promise<Float32Array>;
+  /**
+   * One training step of an image model on `batch` square patches of `size` × `size` pixels:
+   * `clean` and `degraded` hold batch × size × size × channels values in [0, 1], channels
+   * interleaved (the layout of raw image buffers). Rejects with E_INPUT for a speech model.
+   */
+  trainImageStep(
+    clean: Float32Array,
+    degraded: Float32Array,
+    batch: number,
+    channels: number,
+    size: number,
+    lr: number,
+  ): Promise<StepStats>;
+  /**
+   * Restores one image of any size (height × width × channels values in [0, 1], channels
+   * interleaved) by overlapping patches and DDIM; resolves to the same layout and size.
+   * `steps` 0, `eta` < 0 and `stride` 0 take the config's ddimSteps, ddimEta and patchStride;
+   * `maxPatches` (default 16) bounds the patches per network forward. Cancel with `jobId`.
+   */
+  restoreImage(
+    data: Float32Array,
+    channels: number,
+    height: number,
+    width: number,
+    steps: number,
+    eta: number,
+    stride: number,
+    seed: number,
+    useEma: boolean,
+    jobId: number,
+    maxPatches?: number,
+  ): Promise<Float32Array>;
   /** Stops the job before its next diffusion step; false when it is not queued or running. */
   cancel(jobId: number): boolean;
   counters(): Promise<NativeCounters>;

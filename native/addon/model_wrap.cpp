@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 #include "error.h"
 #include "errors.h"
+#include "image_sampler.h"
 #include "json.h"
 #include "sampler.h"
 #include "shutdown.h"
@@ -80,6 +81,71 @@ torch::Tensor batch_arg(const Napi::CallbackInfo& info, size_t i, int64_t batch,
   return torch::from_blob(a.Data(), {batch, n / batch}, torch::kFloat32).clone();
 }
 
+// Copies a Float32Array of `count` interleaved images (height × width × channels, the layout of
+// image buffers in JS) into planar [count, channels, height, width].
+torch::Tensor images_arg(const Napi::CallbackInfo& info, size_t i, int64_t count, int64_t channels, int64_t height,
+                         int64_t width, const char* name) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  auto a = info[i].As<Napi::Float32Array>();
+  const int64_t side_limit = rg::Model::kMaxImageSide;
+  if (count < 1 || count > 4096) throw Napi::RangeError::New(info.Env(), "batch must be in [1, 4096]");
+  if (channels < 1 || channels > 4) throw Napi::RangeError::New(info.Env(), "channels must be in [1, 4]");
+  if (height < 1 || width < 1 || height > side_limit || width > side_limit)
+    throw Napi::RangeError::New(info.Env(), "image sides must be in [1, " + std::to_string(side_limit) + "] pixels");
+  if (static_cast<int64_t>(a.ElementLength()) != count * height * width * channels)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " length is not batch × height × width × channels");
+  return torch::from_blob(a.Data(), {count, height, width, channels}, torch::kFloat32)
+      .permute({0, 3, 1, 2})
+      .contiguous();
+}
+
+// The promise value of a training step, for speech and images alike.
+Builder step_builder(const rg::StepStats& st) {
+  return [st](Napi::Env env) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    o.Set("globalStep", static_cast<double>(st.step));
+    o.Set("loss", st.loss);
+    o.Set("diffusion", st.dm);
+    o.Set("mse", st.mse);
+    o.Set("likelihood", st.lr_term);
+    o.Set("priorMatching", st.pm);
+    o.Set("sigmaPosterior", st.sigma_post);
+    o.Set("sigmaPrior", st.sigma_prior);
+    o.Set("gradNorm", st.grad_norm);
+    return o;
+  };
+}
+
+Builder float32_builder(const torch::Tensor& values) {
+  auto out = std::make_shared<torch::Tensor>(values.contiguous());
+  return [out](Napi::Env env) -> Napi::Value {
+    auto a = Napi::Float32Array::New(env, out->numel());
+    std::memcpy(a.Data(), out->data_ptr<float>(), out->numel() * sizeof(float));
+    return a;
+  };
+}
+
+// A job's cancel flag, found by cancel(jobId) from the call until it is destroyed.
+class CancelFlag {
+ public:
+  CancelFlag(std::shared_ptr<ModelState> state, int64_t id) : state_(std::move(state)), id_(id) {
+    std::lock_guard<std::mutex> lock(state_->cancel_mutex);
+    state_->cancels[id_] = flag_;
+  }
+  ~CancelFlag() {
+    std::lock_guard<std::mutex> lock(state_->cancel_mutex);
+    const auto it = state_->cancels.find(id_);
+    if (it != state_->cancels.end() && it->second == flag_) state_->cancels.erase(it);
+  }
+  const std::atomic<bool>* get() const { return flag_.get(); }
+
+ private:
+  std::shared_ptr<ModelState> state_;
+  int64_t id_;
+  std::shared_ptr<std::atomic<bool>> flag_ = std::make_shared<std::atomic<bool>>(false);
+};
+
 torch::Device parse_device(const std::string& name) {
   try {
     torch::Device d(name);
@@ -118,7 +184,8 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
       env, "NativeModel",
       {InstanceMethod("create", &ModelWrap::Create), InstanceMethod("load", &ModelWrap::Load),
        InstanceMethod("save", &ModelWrap::Save), InstanceMethod("trainStep", &ModelWrap::TrainStep),
-       InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("cancel", &ModelWrap::Cancel),
+       InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("trainImageStep", &ModelWrap::TrainImageStep),
+       InstanceMethod("restoreImage", &ModelWrap::RestoreImage), InstanceMethod("cancel", &ModelWrap::Cancel),
        InstanceMethod("counters", &ModelWrap::Counters), InstanceMethod("dispose", &ModelWrap::Dispose)});
 }
 
@@ -214,20 +281,21 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   const auto degraded = batch_arg(info, 1, batch, "degraded");
   const double lr = number_arg(info, 3, "lr");
   return schedule(info.Env(), [=](ModelState& s) -> Builder {
-    const auto st = rg::train_step(require_model(s), clean, degraded, lr);
-    return [st](Napi::Env env) -> Napi::Value {
-      auto o = Napi::Object::New(env);
-      o.Set("globalStep", static_cast<double>(st.step));
-      o.Set("loss", st.loss);
-      o.Set("diffusion", st.dm);
-      o.Set("mse", st.mse);
-      o.Set("likelihood", st.lr_term);
-      o.Set("priorMatching", st.pm);
-      o.Set("sigmaPosterior", st.sigma_post);
-      o.Set("sigmaPrior", st.sigma_prior);
-      o.Set("gradNorm", st.grad_norm);
-      return o;
-    };
+    return step_builder(rg::train_step(require_model(s), clean, degraded, lr));
+  });
+}
+
+// trainImageStep(clean, degraded, batch, channels, size, lr): batch square patches of size × size
+// pixels, interleaved channels, values in [0, 1].
+Napi::Value ModelWrap::TrainImageStep(const Napi::CallbackInfo& info) {
+  const auto batch = static_cast<int64_t>(number_arg(info, 2, "batch"));
+  const auto channels = static_cast<int64_t>(number_arg(info, 3, "channels"));
+  const auto size = static_cast<int64_t>(number_arg(info, 4, "size"));
+  const auto clean = images_arg(info, 0, batch, channels, size, size, "clean");
+  const auto degraded = images_arg(info, 1, batch, channels, size, size, "degraded");
+  const double lr = number_arg(info, 5, "lr");
+  return schedule(info.Env(), [=](ModelState& s) -> Builder {
+    return step_builder(rg::train_step(require_model(s), clean, degraded, lr));
   });
 }
 
@@ -252,28 +320,35 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
     options.seeds.push_back(static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()));
   }
   options.use_ema = info[4].ToBoolean().Value();
-  const auto job_id = static_cast<int64_t>(number_arg(info, 5, "jobId"));
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  {
-    std::lock_guard<std::mutex> lock(state_->cancel_mutex);
-    state_->cancels[job_id] = cancel;
-  }
+  auto cancel = std::make_shared<CancelFlag>(state_, static_cast<int64_t>(number_arg(info, 5, "jobId")));
   return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
-    struct Forget {  // drop the cancel flag however the job ends
-      ModelState& s;
-      int64_t id;
-      ~Forget() {
-        std::lock_guard<std::mutex> lock(s.cancel_mutex);
-        s.cancels.erase(id);
-      }
-    } forget{s, job_id};
-    options.cancel = cancel.get();
-    auto out = std::make_shared<torch::Tensor>(rg::restore(require_model(s), input, options));
-    return [out](Napi::Env env) -> Napi::Value {
-      auto a = Napi::Float32Array::New(env, out->numel());
-      std::memcpy(a.Data(), out->data_ptr<float>(), out->numel() * sizeof(float));
-      return a;
-    };
+    const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles
+    options.cancel = flag->get();
+    return float32_builder(rg::restore(require_model(s), input, options));
+  });
+}
+
+// restoreImage(data, channels, height, width, steps, eta, stride, seed, useEma, jobId[, maxPatches]):
+// one image, interleaved channels, values in [0, 1]; restored the same way. steps 0, eta < 0 and
+// stride 0 take the config's ddimSteps, ddimEta and patchStride.
+Napi::Value ModelWrap::RestoreImage(const Napi::CallbackInfo& info) {
+  const auto channels = static_cast<int64_t>(number_arg(info, 1, "channels"));
+  const auto height = static_cast<int64_t>(number_arg(info, 2, "height"));
+  const auto width = static_cast<int64_t>(number_arg(info, 3, "width"));
+  const auto image = images_arg(info, 0, 1, channels, height, width, "data")[0];
+  rg::ImageRestoreOptions options;
+  options.steps = static_cast<int>(number_arg(info, 4, "steps"));
+  options.eta = number_arg(info, 5, "eta");
+  options.stride = static_cast<int>(number_arg(info, 6, "stride"));
+  options.seed = static_cast<uint64_t>(number_arg(info, 7, "seed"));
+  options.use_ema = info[8].ToBoolean().Value();
+  if (info.Length() > 10 && !info[10].IsUndefined())
+    options.max_patches = static_cast<int>(number_arg(info, 10, "maxPatches"));
+  auto cancel = std::make_shared<CancelFlag>(state_, static_cast<int64_t>(number_arg(info, 9, "jobId")));
+  return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
+    const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles
+    options.cancel = flag->get();
+    return float32_builder(rg::restore_image(require_model(s), image, options).permute({1, 2, 0}));
   });
 }
 

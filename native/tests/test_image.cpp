@@ -87,6 +87,14 @@ TEST_CASE("image UNet: any input size gives ε̂ of that size, zero at initialis
   }
 }
 
+TEST_CASE("image encoders: the 2-D ResNet-20 encoder of the Base width has the paper's ≈0.27 M parameters") {
+  const auto c = rg::default_config(rg::Modality::Image);
+  rg::Encoder prior(2, 3, 3, c.encoder_width, c.encoder_blocks, c.log_var_min, c.log_var_max);
+  int64_t n = 0;
+  for (const auto& p : prior->parameters()) n += p.numel();
+  CHECK(std::fabs(n - 0.27e6) <= 0.03 * 0.27e6);
+}
+
 TEST_CASE("image encoders: log σ² per pixel and channel, 0 at initialisation; PriorGrad's local energy prior") {
   rg::Model m(image_tiny(PriorKind::Learned), device(), 2);
   const auto y = torch::rand({2, 3, 12, 20}).to(device());
