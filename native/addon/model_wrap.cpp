@@ -225,7 +225,10 @@ Napi::Promise ModelWrap::schedule(Napi::Env env, std::function<Builder(ModelStat
         job->failure);
     std::lock_guard<std::mutex> lock(shared->mutex);
     if (shared->env_gone) return;  // a worker thread ended: nobody is waiting any more
-    tsfn.BlockingCall([job, teardown](Napi::Env env, Napi::Function) {
+    tsfn.BlockingCall([job, teardown, shared](Napi::Env env, Napi::Function) {
+      // The job thread holds the lock until it has released the function: wait for that, so that
+      // the environment cannot end (this thread's next step) while the job still uses it.
+      { std::lock_guard<std::mutex> barrier(shared->mutex); }
       teardown->release();
       Failure failure = job->failure;
       if (job->builder) {
