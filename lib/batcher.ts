@@ -16,6 +16,7 @@ export interface BatchItem {
 export interface BatchSettings {
   betas: readonly number[];
   useEma: boolean;
+  bf16: boolean;
   signal?: AbortSignal;
 }
 
@@ -27,6 +28,7 @@ export type RunBatch = (
   seeds: number[],
   useEma: boolean,
   jobId: number,
+  bf16: boolean,
 ) => Promise<Float32Array>;
 
 /** Limits of the batcher. */
@@ -122,9 +124,9 @@ export class Batcher {
         reject(error);
       };
       const now = performance.now();
-      const schedule = settings.betas.join(',');
+      const key = `${settings.useEma}|${settings.bf16}|${settings.betas.join(',')}`;
       for (const [index, item] of items.entries())
-        this.pending.push({ call, index, item, key: `${item.data.length}|${settings.useEma}|${schedule}`, queuedAt: now });
+        this.pending.push({ call, index, item, key: `${item.data.length}|${key}`, queuedAt: now });
       this.pump();
     });
   }
@@ -187,7 +189,7 @@ export class Batcher {
     const length = pieces[0].item.data.length;
     const input = new Float32Array(pieces.length * length);
     for (const [row, p] of pieces.entries()) input.set(p.item.data, row * length);
-    const { betas, useEma } = pieces[0].call.settings;
+    const { betas, useEma, bf16 } = pieces[0].call.settings;
     const started = performance.now();
     try {
       const out = await this.run(
@@ -197,6 +199,7 @@ export class Batcher {
         pieces.map((p) => p.item.seed),
         useEma,
         running.jobId,
+        bf16,
       );
       this.count(pieces.length, pieces.length * length, performance.now() - started);
       for (const [row, p] of pieces.entries()) this.deliver(p, out.slice(row * length, (row + 1) * length));

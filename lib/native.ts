@@ -27,7 +27,15 @@ export interface NativeModel {
   load(path: string, device: string): Promise<NativeInfo>;
   save(path: string): Promise<void>;
   trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
-  restore(input: Float32Array, batch: number, betas: number[], seeds: number[], useEma: boolean, jobId: number): Promise<Float32Array>;
+  restore(
+    input: Float32Array,
+    batch: number,
+    betas: number[],
+    seeds: number[],
+    useEma: boolean,
+    jobId: number,
+    bf16: boolean,
+  ): Promise<Float32Array>;
   /**
    * One training step of an image model on `batch` square patches of `size` × `size` pixels:
    * `clean` and `degraded` hold batch × size × size × channels values in [0, 1], channels

@@ -93,7 +93,7 @@ export class RestorePool implements AsyncDisposable {
   restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
   async restore(input: Float32Array | readonly Float32Array[], options: RestoreOptions = {}): Promise<Float32Array | Float32Array[]> {
     if (this.closed) throw new InputError('the pool is closed');
-    checkKeys(options, ['steps', 'seed', 'signal', 'sampleRate', 'useEma'], 'restore options');
+    checkKeys(options, ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'], 'restore options');
     const single = !Array.isArray(input);
     const { signal, ...rest } = options;
     checkSignalOption(signal, 'signal');

@@ -80,6 +80,14 @@ describe('restoration', () => {
     expect(maxDiff).toBeLessThan(1e-5); // batched and alone differ only by float summation order
   });
 
+  test('bfloat16 precision restores close to float32; other precisions are refused', async () => {
+    const fp32 = await model.restore(degraded, { seed: 2 });
+    const bf16 = await model.restore(degraded, { seed: 2, precision: 'bfloat16' });
+    expect(bf16.length).toBe(fp32.length);
+    expect(Math.max(...bf16.map((v, i) => Math.abs(v - fp32[i])))).toBeLessThan(0.02);
+    await expect(model.restore(degraded, { precision: 'float16' as never })).rejects.toMatchObject({ code: 'E_INPUT' });
+  });
+
   test('the full and custom schedules run; a schedule beyond training is refused', async () => {
     expect((await model.restore(degraded, { steps: 50 })).length).toBe(degraded.length);
     expect((await model.restore(degraded, { steps: [0.01, 0.2] })).length).toBe(degraded.length);

@@ -302,7 +302,7 @@ Napi::Value ModelWrap::TrainImageStep(const Napi::CallbackInfo& info) {
   });
 }
 
-// restore(input, batch, betas[], seeds[], useEma, jobId)
+// restore(input, batch, betas[], seeds[], useEma, jobId[, bf16])
 Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
   const auto batch = static_cast<int64_t>(number_arg(info, 1, "batch"));
   const auto input = batch_arg(info, 0, batch, "input");
@@ -323,6 +323,7 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
     options.seeds.push_back(static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()));
   }
   options.use_ema = info[4].ToBoolean().Value();
+  options.bf16 = info.Length() > 6 && info[6].ToBoolean().Value();
   auto cancel = std::make_shared<CancelFlag>(state_, static_cast<int64_t>(number_arg(info, 5, "jobId")));
   return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
     const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles

@@ -1,6 +1,7 @@
 // Micro-benchmarks of the core: training step and fused sampler at the paper's and smaller sizes.
 // Usage: rg_bench [device=cpu] [threads=2]. Prints a markdown table.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   at::set_num_threads(threads);
   std::printf(
-      "| config | batch × samples | train step (s) | restore 6 steps (s) | audio s / s |\n|---|---|---|---|---|\n");
+      "| config | batch × samples | train step (s) | restore 6 steps (s) | audio s / s | bf16 restore (s) | bf16 audio "
+      "s / s "
+      "| bf16 vs fp32 SNR (dB) |\n|---|---|---|---|---|---|---|---|\n");
   struct Case {
     const char* name;
     int layers, channels;
@@ -60,16 +63,33 @@ int main(int argc, char** argv) {
           sync(device);
         },
         repeats);
+    {
+      // A nonzero output layer (time does not depend on it), so the bf16 error shows in the output.
+      torch::NoGradGuard no_grad;
+      m.denoiser()->final_projection->weight.normal_(0, 0.3);
+    }
     rg::RestoreOptions o;
     o.betas = cfg.fast_betas;
+    o.use_ema = false;
+    torch::Tensor out32, out16;
     const double restore = seconds_of(
         [&] {
-          rg::restore(m, y, o);
+          out32 = rg::restore(m, y, o);
           sync(device);
         },
         repeats);
-    std::printf("| %s | %d × %d | %.3f | %.3f | %.1f |\n", c.name, c.batch, c.samples, train, restore,
-                c.batch * c.samples / 16000.0 / restore);
+    o.bf16 = true;
+    const double restore16 = seconds_of(
+        [&] {
+          out16 = rg::restore(m, y, o);
+          sync(device);
+        },
+        repeats);
+    const double snr = 10 * std::log10(out32.pow(2).sum().item<double>() /
+                                       (out32 - out16).pow(2).sum().clamp_min(1e-30).item<double>());
+    const double audio = c.batch * c.samples / 16000.0;
+    std::printf("| %s | %d × %d | %.3f | %.3f | %.1f | %.3f | %.1f | %.1f |\n", c.name, c.batch, c.samples, train,
+                restore, audio / restore, restore16, audio / restore16, snr);
   }
   return 0;
 }

@@ -45,8 +45,8 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
 
   // Step-invariant work, once per call.
   const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
-  const auto cond =
-      model.denoiser()->condition(spec, conditioner_cache_bytes(cfg, y.size(1)) * y.size(0) <= options.max_cache_bytes);
+  const bool fits = conditioner_cache_bytes(cfg, y.size(1), options.bf16) * y.size(0) <= options.max_cache_bytes;
+  const auto cond = model.denoiser()->condition(spec, fits, options.bf16);
   ++counters.conditioner_runs;
   const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
   ++counters.step_embedding_runs;
@@ -79,9 +79,9 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
 
 }  // namespace
 
-int64_t conditioner_cache_bytes(const ModelConfig& cfg, int64_t samples) {
+int64_t conditioner_cache_bytes(const ModelConfig& cfg, int64_t samples, bool bf16) {
   const int64_t positions = cfg.upsampler == "repeat" ? (samples + cfg.hop - 1) / cfg.hop : samples;
-  return positions * 2 * cfg.residual_channels * cfg.residual_layers * static_cast<int64_t>(sizeof(float));
+  return positions * 2 * cfg.residual_channels * cfg.residual_layers * (bf16 ? 2 : 4);
 }
 
 torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options) {
@@ -99,7 +99,7 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
   // Items are independent: a batch whose cache would not fit runs as groups that do, which costs
   // no more arithmetic, rather than projecting the conditioner again at every step. Only items
   // too long to cache even alone run uncached, all together.
-  const int64_t per_item = conditioner_cache_bytes(model.config(), degraded.size(1));
+  const int64_t per_item = conditioner_cache_bytes(model.config(), degraded.size(1), options.bf16);
   const int64_t group = std::min(options.max_cache_bytes / std::max<int64_t>(per_item, 1), B);
   if (group >= B || group < 1) return restore_group(model, degraded, options, seeds, rs);
   std::vector<torch::Tensor> parts;

@@ -19,6 +19,9 @@ struct RestoreOptions {
   // not depend on what else shares its batch.
   std::vector<uint64_t> seeds = {0};
   bool use_ema = true;
+  // Run the dilated convolutions and conditioner projections in bfloat16 (about 3× faster GEMMs
+  // on CPUs with AVX-512 BF16, half the cache); the sampler's arithmetic stays float32.
+  bool bf16 = false;
   const std::atomic<bool>* cancel = nullptr;  // checked before every step → rg::Error(kAborted)
   // Memory budget of the per-layer conditioner projections held for the whole call. A batch over
   // it runs as groups of items that fit; an item over it alone projects again at every step
@@ -27,7 +30,7 @@ struct RestoreOptions {
 };
 
 // Bytes of cached conditioner projections for one item of `samples` samples.
-int64_t conditioner_cache_bytes(const ModelConfig& config, int64_t samples);
+int64_t conditioner_cache_bytes(const ModelConfig& config, int64_t samples, bool bf16 = false);
 
 // degraded [B, T] → restored [B, T].
 torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options);

@@ -270,3 +270,28 @@ TEST_CASE("checkpoint: every upsampler and prior kind saves and loads (the size 
     }
   }
 }
+
+TEST_CASE("sampler: bfloat16 inference stays within 30 dB SNR of float32, for both upsamplers") {
+  for (const char* upsampler : {"repeat", "transposed"}) {
+    auto cfg = tiny(PriorKind::Learned);
+    cfg.upsampler = upsampler;
+    cfg.hop = 256;
+    cfg.n_fft = 512;
+    rg::Model m(cfg, device(), 5);
+    {
+      // A nonzero output layer, so that the network's arithmetic shows in the result.
+      torch::NoGradGuard no_grad;
+      m.denoiser()->final_projection->weight.normal_(0, 0.3);
+    }
+    const auto y = rgtest::tone_pair(2, 4096).second.to(device());
+    rg::RestoreOptions o;
+    o.use_ema = false;
+    const auto fp32 = rg::restore(m, y, o);
+    o.bf16 = true;
+    const auto bf16 = rg::restore(m, y, o);
+    const double snr = 10 * std::log10(fp32.pow(2).sum().item<double>() / (fp32 - bf16).pow(2).sum().item<double>());
+    CHECK(!torch::equal(fp32, bf16));
+    if (!(snr > 30))
+      rgtest::fail(__FILE__, __LINE__, std::string(upsampler) + ": bf16 against fp32 " + std::to_string(snr) + " dB");
+  }
+}

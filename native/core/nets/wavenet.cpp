@@ -51,15 +51,32 @@ WaveNetImpl::WaveNetImpl(const ModelConfig& c)
   final_projection->bias.zero_();
 }
 
-Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project) {
+Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project, bool bf16) {
   auto s = spec;
   if (!repeat_upsampler) {
     auto u = F::leaky_relu(up1->forward(s.unsqueeze(1)), F::LeakyReLUFuncOptions().negative_slope(0.4));
     u = F::leaky_relu(up2->forward(u), F::LeakyReLUFuncOptions().negative_slope(0.4));
     s = u.squeeze(1);
   }
-  if (!project && !repeat_upsampler) return {s, false};
-  return {cond_projection->forward(s), true};
+  Conditioning c;
+  c.bf16 = bf16;
+  if (bf16) {
+    for (const auto& m : *dilated) {
+      const auto* conv = m->as<nn::Conv1d>();
+      c.dilated_weight.push_back(conv->weight.to(torch::kBFloat16));
+      c.dilated_bias.push_back(conv->bias.to(torch::kBFloat16));
+    }
+  }
+  c.projected = project || repeat_upsampler;
+  if (!c.projected) {
+    c.values = s;
+  } else if (bf16) {
+    c.values = torch::conv1d(s.to(torch::kBFloat16), cond_projection->weight.to(torch::kBFloat16),
+                             cond_projection->bias.to(torch::kBFloat16));
+  } else {
+    c.values = cond_projection->forward(s);
+  }
+  return c;
 }
 
 torch::Tensor WaveNetImpl::step_terms(const torch::Tensor& t) {
@@ -81,7 +98,13 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
   torch::Tensor skip;
   for (int i = 0; i < layers; ++i) {
     auto y = x + steps.select(1, i).unsqueeze(2);
-    y = dilated[i]->as<nn::Conv1d>()->forward(y);
+    if (cond.bf16) {
+      const int64_t d = (*dilated[i]->as<nn::Conv1d>()->options.dilation())[0];
+      const auto o = F::Conv1dFuncOptions().bias(cond.dilated_bias[i]).padding(d).dilation(d);
+      y = F::conv1d(y.to(torch::kBFloat16), cond.dilated_weight[i], o).to(torch::kFloat32);
+    } else {
+      y = dilated[i]->as<nn::Conv1d>()->forward(y);
+    }
     const auto c = cond.projected ? cond.values.narrow(1, i * C2, C2)
                                   : torch::conv1d(cond.values, cond_projection->weight.narrow(0, i * C2, C2),
                                                   cond_projection->bias.narrow(0, i * C2, C2));

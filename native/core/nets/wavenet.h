@@ -3,6 +3,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <vector>
+
 #include "config.h"
 
 namespace rg {
@@ -13,6 +15,10 @@ namespace rg {
 struct Conditioning {
   torch::Tensor values;
   bool projected = true;
+  // bfloat16 inference: the dilated convolutions and the projections (the bulk of the arithmetic)
+  // run in bf16 with these weight copies; everything else stays float32.
+  bool bf16 = false;
+  std::vector<torch::Tensor> dilated_weight, dilated_bias;
 };
 
 struct WaveNetImpl : torch::nn::Module {
@@ -21,7 +27,9 @@ struct WaveNetImpl : torch::nn::Module {
   // spec [B, bins, F] → per-layer conditioner terms, all layers in one GEMM:
   // [B, L·2C, F·hop] for the transposed upsampler, [B, L·2C, F] (frame rate) for "repeat".
   // With `project` false (transposed upsampler only) the projections are left to each step.
-  Conditioning condition(const torch::Tensor& spec, bool project = true);
+  // `bf16` (inference only) computes and keeps the projections in bfloat16 and prepares the bf16
+  // weights forward_cached() then uses.
+  Conditioning condition(const torch::Tensor& spec, bool project = true, bool bf16 = false);
   // t [N] (fractional training steps) → per-layer step terms [N, L, C].
   torch::Tensor step_terms(const torch::Tensor& t);
   // x [B, T]; cond from condition(); steps [B or 1, L, C] from step_terms(). Returns ε̂ [B, T].
