@@ -128,13 +128,26 @@ function plotLines(spec, file) {
     }
   });
 
-  // Legend in the top-right corner of the plot area, on white.
+  // Legend on white, in the corner of the plot area where it hides the fewest series pixels.
   const names = spec.series.map((s) => String(s.name ?? ''));
   if (names.some((n) => n.length > 0)) {
     const boxWidth = 30 + Math.max(...names.map((n) => textWidth(n)));
-    const x0 = right - boxWidth - 8;
-    const y0 = top + 8;
     const boxHeight = names.length * 14 + 6;
+    const seriesColors = new Set(PALETTE.map((c) => c.join()));
+    const hidden = ([x, y]) => {
+      let n = 0;
+      for (let v = y; v <= y + boxHeight; v++) {
+        for (let u = x; u <= x + boxWidth; u++) if (seriesColors.has(img.get(u, v).join())) n++;
+      }
+      return n;
+    };
+    const corners = [
+      [right - boxWidth - 8, top + 8],
+      [left + 8, top + 8],
+      [right - boxWidth - 8, bottom - boxHeight - 8],
+      [left + 8, bottom - boxHeight - 8],
+    ].map((corner) => ({ corner, hidden: hidden(corner) }));
+    const [x0, y0] = corners.reduce((best, c) => (c.hidden < best.hidden ? c : best)).corner;
     img.fillRect(x0, y0, boxWidth, boxHeight, [255, 255, 255]);
     for (const [xa, ya, xb, yb] of [
       [x0, y0, x0 + boxWidth, y0],

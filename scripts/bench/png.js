@@ -22,6 +22,13 @@ class Raster {
     this.pixels[i + 2] = b;
   }
 
+  /** The colour at (x, y) as [r, g, b]; white outside the raster. */
+  get(x, y) {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return [255, 255, 255];
+    const i = (y * this.width + x) * 3;
+    return [this.pixels[i], this.pixels[i + 1], this.pixels[i + 2]];
+  }
+
   fillRect(x0, y0, w, h, color) {
     for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) this.set(x, y, color);
   }
