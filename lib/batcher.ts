@@ -86,6 +86,11 @@ interface Running {
 
 let nextJobId = 1;
 
+/** A job id no other native call of this thread uses, for `cancel(jobId)`. */
+export function newJobId(): number {
+  return nextJobId++;
+}
+
 /** The queue and dispatcher of one model's restore calls. */
 export class Batcher {
   private pending: Piece[] = [];
@@ -184,7 +189,7 @@ export class Batcher {
   }
 
   private async dispatch(pieces: Piece[]): Promise<void> {
-    const running: Running = { pieces, jobId: nextJobId++, cancelled: false, rejections: [] };
+    const running: Running = { pieces, jobId: newJobId(), cancelled: false, rejections: [] };
     this.running = running;
     const length = pieces[0].item.data.length;
     const input = new Float32Array(pieces.length * length);

@@ -24,6 +24,7 @@ export type { Image } from './image/image';
 export { cropImage, floatToImage, imageToFloat, withChannels } from './image/image';
 export type { ImageFormat, ReadImageOptions, WriteImageOptions } from './image/io';
 export { DEFAULT_MAX_PIXELS, encodeImage, listImageFiles, readImage, writeImage } from './image/io';
+export type { ImageInput, ImageRestoreOptions } from './image/model';
 export * from './metrics';
 export type {
   BatchingOptions,

@@ -7,7 +7,20 @@ import { Batcher, type BatcherStats } from './batcher';
 import { cutChunks, joinChunks, planChunks } from './chunks';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
 import { BatchSampler, type PairSource } from './data/batches';
+import type { ImageDataset } from './data/images';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
+import type { Image } from './image/image';
+import {
+  type AnyRestoreInput,
+  type AnyRestoreOutput,
+  type ImageInput,
+  type ImageModelParts,
+  type ImageRestoreOptions,
+  imageTrainSteps,
+  isImageDataset,
+  looksLikeImage,
+  restoreImages,
+} from './image/model';
 import { type NativeCounters, type NativeInfo, type NativeModel, native } from './native';
 import { checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
 
@@ -112,7 +125,7 @@ export interface TrainOptions {
   steps: number;
   /** Pairs per batch (default 8). */
   batchSize?: number;
-  /** Samples per training crop, a multiple of the hop (default 62 hops: 15,872 samples at hop 256). */
+  /** Samples per training crop, a multiple of the hop (default 62 hops: 15,872 samples at hop 256). Speech only: image models train on `config.patchSize` patches. */
   cropLength?: number;
   /** Adam learning rate (default: `config.lr`). */
   lr?: number;
@@ -224,6 +237,7 @@ export class Model implements AsyncDisposable {
   readonly device: string;
   private globalStep: number;
   private disposed = false;
+  private readonly imageWork = new Set<Promise<unknown>>();
   private readonly batcher: Batcher;
   /** Chunk length and overlap in samples, whole hops. */
   private readonly chunk: number;
@@ -265,14 +279,21 @@ export class Model implements AsyncDisposable {
   /**
    * Trains on `{clean, degraded}` pairs: random crops, Adam, gradient clipping, EMA weights.
    * An array is sampled at random with replacement; an iterable is read in order, reopened when it
-   * ends (a one-shot generator ends training early).
+   * ends (a one-shot generator ends training early). An image model trains on an
+   * {@link ImageDataset} (`pairedImageFolders(dir)`, `degradedImages(dir, degradation)`): random
+   * `config.patchSize` patches, the batch of each step fixed by the seed and the step number.
    */
-  async train(data: PairSource, options: TrainOptions): Promise<TrainResult> {
+  async train(data: PairSource | ImageDataset, options: TrainOptions): Promise<TrainResult> {
     this.ensureOpen();
     checkKeys(options, trainKeys, 'train options');
     if (options === undefined) throw new InputError('train options with `steps` are required');
     const steps = checkInt(options.steps, 'steps', 1, 1e9);
     const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
+    const image = this.config.modality === 'image';
+    if (image && options.cropLength !== undefined)
+      throw new InputError(
+        `cropLength is for speech models; this image model trains on ${this.config.patchSize}×${this.config.patchSize} patches`,
+      );
     const crop = checkInt(options.cropLength, 'cropLength', this.config.hop, MAX_SAMPLES, defaultCropLength(this.config));
     if (crop % this.config.hop !== 0) throw new InputError(`cropLength must be a multiple of the hop (${this.config.hop})`);
     const lr = checkNumber(options.lr, 'lr', 1e-12, 1, this.config.lr);
@@ -284,19 +305,19 @@ export class Model implements AsyncDisposable {
     if (options.checkpointPath !== undefined && typeof options.checkpointPath !== 'string')
       throw new InputError('checkpointPath must be a string');
 
-    const sampler = new BatchSampler(data, batchSize, crop, seed);
+    const runStep = image
+      ? imageTrainSteps(this.imageParts(), data, batchSize, seed, lr)
+      : this.speechTrainSteps(data, batchSize, crop, seed, lr);
     const started = Date.now();
     let reported = 0;
     let last: StepStats | undefined;
     let done = 0;
     for (; done < steps; done++) {
       if (signal?.aborted) throw new AbortError(`training aborted after ${done} steps`);
-      const batch = await sampler.next(this.globalStep);
-      if (!batch) break;
-      this.ensureOpen();
-      const stats = await this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr).catch((e: unknown) => {
+      const stats = await runStep(this.globalStep).catch((e: unknown) => {
         throw fromNative(e);
       });
+      if (!stats) break;
       last = stats;
       this.globalStep = stats.globalStep;
       const now = Date.now();
@@ -311,15 +332,32 @@ export class Model implements AsyncDisposable {
     return { steps: done, last, dataExhausted: done < steps };
   }
 
-  /** Restores one signal. */
+  /** Restores one signal (speech model). */
   restore(input: Float32Array, options?: RestoreOptions): Promise<Float32Array>;
   /** Restores several signals; equal lengths share native batches. Results keep the input order. */
   restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
-  async restore(input: Float32Array | readonly Float32Array[], options: RestoreOptions = {}): Promise<Float32Array | Float32Array[]> {
+  /**
+   * Restores one image (image model): an {@link Image}, or a PNG/JPEG/WebP file's path or bytes.
+   * The result has the input's size and channels; a gray input of an RGB model is restored as RGB
+   * and reduced back to luma, an RGB input of a gray model is refused (`E_INPUT`).
+   */
+  restore(input: ImageInput, options?: ImageRestoreOptions): Promise<Image>;
+  /** Restores several images one after another; results keep the input order. */
+  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions): Promise<Image[]>;
+  async restore(input: AnyRestoreInput, options: RestoreOptions | ImageRestoreOptions = {}): Promise<AnyRestoreOutput> {
     this.ensureOpen();
-    checkKeys(options, restoreKeys, 'restore options');
     const single = !Array.isArray(input);
-    const inputs = single ? [input as Float32Array] : (input as readonly Float32Array[]);
+    const all = single ? [input] : (input as readonly unknown[]);
+    if (this.config.modality === 'image') {
+      const images = await this.track(restoreImages(this.imageParts(), all, single, options as ImageRestoreOptions));
+      return single ? images[0] : images;
+    }
+    for (const [i, x] of all.entries())
+      if (looksLikeImage(x))
+        throw new InputError(`${single ? 'input' : `inputs[${i}]`}: this is a speech model: it restores Float32Array audio, not images`);
+    options = options as RestoreOptions;
+    checkKeys(options, restoreKeys, 'restore options');
+    const inputs = all as readonly Float32Array[];
     if (inputs.length === 0) throw new InputError('no inputs to restore');
     for (const [i, x] of inputs.entries()) checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES);
     if (options.sampleRate !== undefined && options.sampleRate !== this.config.sampleRate)
@@ -365,7 +403,7 @@ export class Model implements AsyncDisposable {
     });
   }
 
-  /** Queue depth, batch sizes and throughput of this model's restorations so far. */
+  /** Queue depth, batch sizes and throughput of this model's speech restorations so far (images are not counted). */
   stats(): RestoreStats {
     const s = this.batcher.stats();
     return {
@@ -380,6 +418,7 @@ export class Model implements AsyncDisposable {
     if (this.disposed) return;
     this.disposed = true;
     await this.batcher.drained();
+    await Promise.allSettled(this.imageWork);
     await this.handle.dispose();
   }
 
@@ -389,6 +428,34 @@ export class Model implements AsyncDisposable {
 
   private ensureOpen(): void {
     if (this.disposed) throw new DisposedError();
+  }
+
+  /** What the image functions use of this model. */
+  private imageParts(): ImageModelParts {
+    return { handle: this.handle, config: this.config, ensureOpen: () => this.ensureOpen() };
+  }
+
+  /** Keeps `work` until it settles, so that dispose() waits for it. */
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.imageWork.add(work);
+    try {
+      return await work;
+    } finally {
+      this.imageWork.delete(work);
+    }
+  }
+
+  /** The step function of speech training: a batch of random crops, run by the addon. */
+  private speechTrainSteps(data: PairSource | ImageDataset, batchSize: number, crop: number, seed: number, lr: number) {
+    if (isImageDataset(data))
+      throw new InputError('this is a speech model: train it on {clean, degraded} Float32Array pairs, not an image dataset');
+    const sampler = new BatchSampler(data, batchSize, crop, seed);
+    return async (step: number): Promise<StepStats | undefined> => {
+      const batch = await sampler.next(step);
+      if (!batch) return undefined;
+      this.ensureOpen();
+      return this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr);
+    };
   }
 
   private schedule(steps: RestoreOptions['steps']): number[] {

@@ -38,8 +38,9 @@ export interface NativeModel {
   ): Promise<Float32Array>;
   /**
    * One training step of an image model on `batch` square patches of `size` × `size` pixels:
-   * `clean` and `degraded` hold batch × size × size × channels values in [0, 1], channels
-   * interleaved (the layout of raw image buffers). Rejects with E_INPUT for a speech model.
+   * `clean` and `degraded` hold values in [0, 1] laid out planar [batch, channels, size, size]
+   * (channel after channel, as `imageToFloat` and `ImagePatchSampler` give them). Rejects
+   * with E_INPUT for a speech model.
    */
   trainImageStep(
     clean: Float32Array,
@@ -50,8 +51,9 @@ export interface NativeModel {
     lr: number,
   ): Promise<StepStats>;
   /**
-   * Restores one image of any size (height × width × channels values in [0, 1], channels
-   * interleaved) by overlapping patches and DDIM; resolves to the same layout and size.
+   * Restores one image of any size (values in [0, 1] laid out planar [channels, height, width],
+   * as `imageToFloat` gives them) by overlapping patches and DDIM; resolves to the same
+   * layout and size.
    * `steps` 0, `eta` < 0 and `stride` 0 take the config's ddimSteps, ddimEta and patchStride;
    * `maxPatches` (default 16) bounds the patches per network forward. Cancel with `jobId`.
    */

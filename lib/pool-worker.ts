@@ -6,6 +6,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'node:worker_threads';
 
 import { RestoreGradError } from './errors';
+import type { Image } from './image/image';
+import type { ImageInput, ImageRestoreOptions } from './image/model';
 import { type CreateModelOptions, createModel, type LoadModelOptions, loadModel, type Model, type RestoreOptions } from './model';
 
 /** How the worker opens its model (set by the pool as `workerData`). */
@@ -17,13 +19,13 @@ export interface WorkerSetup {
 
 /** One task: inputs, restore options without the signal, and a port that carries an abort. */
 export interface WorkerTask {
-  inputs: Float32Array[] | null;
-  options: Omit<RestoreOptions, 'signal'>;
+  inputs: (Float32Array | ImageInput)[] | null;
+  options: Omit<RestoreOptions | ImageRestoreOptions, 'signal'>;
   abort?: MessagePort;
 }
 
 /** A task's outcome; errors travel as their code and message and are rebuilt by the pool. */
-export type WorkerResult = { outputs: Float32Array[]; config: string } | { error: { code: string; message: string } };
+export type WorkerResult = { outputs: (Float32Array | Image)[]; config: string } | { error: { code: string; message: string } };
 
 const setup = workerData as WorkerSetup;
 const ready: Promise<Model> =
@@ -35,7 +37,9 @@ export default async function restoreTask(task: WorkerTask): Promise<WorkerResul
   task.abort?.once('message', () => controller.abort());
   try {
     const model = await ready;
-    const outputs = task.inputs === null ? [] : await model.restore(task.inputs, { ...task.options, signal: controller.signal });
+    const options = { ...task.options, signal: controller.signal };
+    // The model checks that the inputs are of its modality.
+    const outputs = task.inputs === null ? [] : await model.restore(task.inputs as Float32Array[], options as RestoreOptions);
     return { outputs, config: JSON.stringify(model.config) };
   } catch (e) {
     const code = e instanceof RestoreGradError ? e.code : 'E_NATIVE';

@@ -10,6 +10,8 @@ import { Piscina } from 'piscina';
 
 import type { ModelConfig } from './config';
 import { AbortError, fromNative, InputError, QueueFullError } from './errors';
+import type { Image } from './image/image';
+import { type AnyRestoreInput, type AnyRestoreOutput, type ImageInput, type ImageRestoreOptions, imageRestoreKeys } from './image/model';
 import type { BatchingOptions, CreateModelOptions, RestoreOptions } from './model';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './pool-worker';
 import { checkInt, checkKeys, checkSignalOption } from './validate';
@@ -42,6 +44,7 @@ export interface PoolStats {
 }
 
 const poolKeys = ['model', 'workers', 'threadsPerWorker', 'device', 'batching', 'maxQueue'] as const;
+const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'] as const;
 
 /** Several models on worker threads restoring in parallel. */
 export class RestorePool implements AsyncDisposable {
@@ -91,14 +94,19 @@ export class RestorePool implements AsyncDisposable {
   restore(input: Float32Array, options?: RestoreOptions): Promise<Float32Array>;
   /** Restores several signals on one worker, in one call there; results keep the input order. */
   restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
-  async restore(input: Float32Array | readonly Float32Array[], options: RestoreOptions = {}): Promise<Float32Array | Float32Array[]> {
+  /** Restores one image (an {@link Image}, a file path or its bytes) on some worker, as {@link Model.restore} does. */
+  restore(input: ImageInput, options?: ImageRestoreOptions): Promise<Image>;
+  /** Restores several images on one worker; results keep the input order. */
+  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions): Promise<Image[]>;
+  async restore(input: AnyRestoreInput, options: RestoreOptions | ImageRestoreOptions = {}): Promise<AnyRestoreOutput> {
     if (this.closed) throw new InputError('the pool is closed');
-    checkKeys(options, ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'], 'restore options');
+    const known = this.config.modality === 'image' ? imageRestoreKeys : speechRestoreKeys;
+    checkKeys(options, known, 'restore options');
     const single = !Array.isArray(input);
     const { signal, ...rest } = options;
     checkSignalOption(signal, 'signal');
     if (signal?.aborted) throw new AbortError();
-    const inputs = single ? [input as Float32Array] : [...(input as readonly Float32Array[])];
+    const inputs = single ? [input as Float32Array | ImageInput] : [...(input as readonly (Float32Array | ImageInput)[])];
     const channel = signal ? new MessageChannel() : undefined;
     const onAbort = () => channel?.port1.postMessage('abort');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -110,7 +118,7 @@ export class RestorePool implements AsyncDisposable {
           : fromNative(e);
       });
       if ('error' in result) throw fromNative(result.error);
-      return single ? result.outputs[0] : result.outputs;
+      return single ? result.outputs[0] : (result.outputs as Float32Array[] | Image[]);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       channel?.port1.close();

@@ -81,8 +81,8 @@ torch::Tensor batch_arg(const Napi::CallbackInfo& info, size_t i, int64_t batch,
   return torch::from_blob(a.Data(), {batch, n / batch}, torch::kFloat32).clone();
 }
 
-// Copies a Float32Array of `count` interleaved images (height × width × channels, the layout of
-// image buffers in JS) into planar [count, channels, height, width].
+// Copies a Float32Array of `count` planar images [count, channels, height, width] (channel after
+// channel, the layout of imageToFloat) into a tensor of that shape.
 torch::Tensor images_arg(const Napi::CallbackInfo& info, size_t i, int64_t count, int64_t channels, int64_t height,
                          int64_t width, const char* name) {
   if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
@@ -94,10 +94,8 @@ torch::Tensor images_arg(const Napi::CallbackInfo& info, size_t i, int64_t count
   if (height < 1 || width < 1 || height > side_limit || width > side_limit)
     throw Napi::RangeError::New(info.Env(), "image sides must be in [1, " + std::to_string(side_limit) + "] pixels");
   if (static_cast<int64_t>(a.ElementLength()) != count * height * width * channels)
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " length is not batch × height × width × channels");
-  return torch::from_blob(a.Data(), {count, height, width, channels}, torch::kFloat32)
-      .permute({0, 3, 1, 2})
-      .contiguous();
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " length is not batch × channels × height × width");
+  return torch::from_blob(a.Data(), {count, channels, height, width}, torch::kFloat32).clone();
 }
 
 // The promise value of a training step, for speech and images alike.
@@ -289,7 +287,7 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
 }
 
 // trainImageStep(clean, degraded, batch, channels, size, lr): batch square patches of size × size
-// pixels, interleaved channels, values in [0, 1].
+// pixels, planar [batch, channels, size, size], values in [0, 1].
 Napi::Value ModelWrap::TrainImageStep(const Napi::CallbackInfo& info) {
   const auto batch = static_cast<int64_t>(number_arg(info, 2, "batch"));
   const auto channels = static_cast<int64_t>(number_arg(info, 3, "channels"));
@@ -333,7 +331,7 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
 }
 
 // restoreImage(data, channels, height, width, steps, eta, stride, seed, useEma, jobId[, maxPatches]):
-// one image, interleaved channels, values in [0, 1]; restored the same way. steps 0, eta < 0 and
+// one image, planar [channels, height, width], values in [0, 1]; restored the same way. steps 0, eta < 0 and
 // stride 0 take the config's ddimSteps, ddimEta and patchStride.
 Napi::Value ModelWrap::RestoreImage(const Napi::CallbackInfo& info) {
   const auto channels = static_cast<int64_t>(number_arg(info, 1, "channels"));
@@ -352,7 +350,7 @@ Napi::Value ModelWrap::RestoreImage(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
     const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles
     options.cancel = flag->get();
-    return float32_builder(rg::restore_image(require_model(s), image, options).permute({1, 2, 0}));
+    return float32_builder(rg::restore_image(require_model(s), image, options));
   });
 }
 
