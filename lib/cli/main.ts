@@ -20,10 +20,14 @@ commands:
   train    --data DIR --out MODEL.safetensors [--preset speech-small] [--prior learned] [--steps N]
            [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500]
            train (or resume, when MODEL exists) on DIR/clean + DIR/noisy, or DIR/speech/train mixed
-           with DIR/noise/train (the layout of scripts/prepare-data.sh)
-  restore  --model MODEL.safetensors --out DIR [--steps 6|3|N] [--seed N] [--workers N] [--batch 8]
-           INPUT.wav|DIR ...
-           restore WAV files (or every .wav in a folder) into DIR on N worker threads
+           with DIR/noise/train (the layout of scripts/prepare-data.sh); image presets
+           (--preset image-tiny|image-small|image-base [--degradation noise:25|rain]) train on
+           DIR/clean + DIR/degraded, or on the images of DIR/images/train or DIR degraded on the fly
+  restore  --model MODEL.safetensors --out DIR [--steps N] [--seed N] [--workers N] [--batch 8]
+           [--eta X] [--stride N] INPUT|DIR ...
+           restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
+           directly inside a named folder, into DIR on N worker threads; --eta and --stride (DDIM η,
+           patch stride) are for images
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
@@ -54,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
           lr: { type: 'string' },
           seed: { type: 'string', default: '0' },
           'checkpoint-every': { type: 'string', default: '500' },
+          degradation: { type: 'string' },
         },
       });
       if (!values.data || !values.out) throw new UsageError('train needs --data and --out');
@@ -67,6 +72,7 @@ async function main(argv: string[]): Promise<void> {
         lr: values.lr === undefined ? undefined : Number(values.lr),
         seed: Number(values.seed),
         checkpointEvery: Number(values['checkpoint-every']),
+        degradation: values.degradation,
       });
       return;
     }
@@ -81,6 +87,8 @@ async function main(argv: string[]): Promise<void> {
           seed: { type: 'string' },
           workers: { type: 'string' },
           batch: { type: 'string' },
+          eta: { type: 'string' },
+          stride: { type: 'string' },
         },
       });
       if (!values.model || !values.out || positionals.length === 0)
@@ -89,8 +97,10 @@ async function main(argv: string[]): Promise<void> {
         model: values.model,
         out: values.out,
         inputs: positionals,
-        steps: values.steps ? Number(values.steps) : 6,
+        steps: values.steps ? Number(values.steps) : undefined,
         seed: values.seed ? Number(values.seed) : 0,
+        eta: values.eta === undefined ? undefined : Number(values.eta),
+        stride: values.stride === undefined ? undefined : Number(values.stride),
         workers: values.workers ? Number(values.workers) : undefined,
         batch: values.batch ? Number(values.batch) : undefined,
       });

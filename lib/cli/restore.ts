@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
 import { InputError, IoError } from '../errors';
+import { imageExtensions, writeImage } from '../image/io';
 import { RestorePool } from '../pool';
 import { ProgressBar } from './progress';
 
-/** Every WAV named, or found directly inside a named folder, in a stable order. */
-function listInputs(inputs: string[]): string[] {
+/** Every file named, or found directly inside a named folder with one of `extensions`, in a stable order. */
+function listInputs(inputs: string[], extensions: readonly string[], what: string): string[] {
   const files: string[] = [];
   for (const input of inputs) {
     let stat: fs.Stats;
@@ -22,12 +23,12 @@ function listInputs(inputs: string[]): string[] {
       files.push(
         ...fs
           .readdirSync(input)
-          .filter((f) => f.toLowerCase().endsWith('.wav'))
+          .filter((f) => extensions.includes(path.extname(f).toLowerCase()))
           .sort()
           .map((f) => path.join(input, f)),
       );
   }
-  if (files.length === 0) throw new InputError('no WAV files to restore');
+  if (files.length === 0) throw new InputError(`no ${what} files to restore`);
   return files;
 }
 
@@ -36,8 +37,13 @@ export interface RestoreFilesOptions {
   model: string;
   out: string;
   inputs: string[];
-  steps: number;
+  /** Sampling steps (default: the model's: 6 for speech, `config.ddimSteps` for images). */
+  steps?: number;
   seed: number;
+  /** DDIM η, image models only. */
+  eta?: number;
+  /** Patch grid stride, image models only. */
+  stride?: number;
   /** Worker threads, one model each (default: the pool's). */
   workers?: number;
   /** Most inputs or chunks per native call in a worker (default 8). */
@@ -45,31 +51,41 @@ export interface RestoreFilesOptions {
 }
 
 /**
- * Restores WAV files into `out`, keeping their names, through a {@link RestorePool}. A bounded
- * number of files is read and in flight at once, so a folder of any size needs bounded memory.
+ * Restores WAV files (speech model) or PNG, JPEG and WebP images (image model) into `out`,
+ * keeping their names and formats, through a {@link RestorePool}. A bounded number of files is
+ * read and in flight at once, so a folder of any size needs bounded memory. Each output is
+ * written to a temporary name and renamed, so it is never seen half-written.
  */
 export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
-  const files = listInputs(o.inputs);
   const pool = await RestorePool.open({ model: o.model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
-  fs.mkdirSync(o.out, { recursive: true });
-  const bar = new ProgressBar('restoring', files.length);
-  let next = 0;
-  let done = 0;
-  const restoreNext = async (): Promise<void> => {
-    for (let i = next++; i < files.length; i = next++) {
-      const file = files[i];
-      const audio = await readWav(file);
-      // Every file keeps the seed it would have alone, whatever restores beside it.
-      const restored = await pool.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
-      const target = path.join(o.out, path.basename(file));
-      const temp = `${target}.tmp-${process.pid}`;
-      fs.writeFileSync(temp, encodeWav(restored, audio.sampleRate));
-      fs.renameSync(temp, target); // never a half-written output
-      bar.update(++done, path.basename(file));
-    }
-  };
   try {
-    const inFlight = pool.workers * (o.batch ?? 8) * 2;
+    const image = pool.config.modality === 'image';
+    if (!image && (o.eta !== undefined || o.stride !== undefined)) throw new InputError('--eta and --stride are for image models');
+    const files = image ? listInputs(o.inputs, Object.keys(imageExtensions), 'PNG, JPEG or WebP') : listInputs(o.inputs, ['.wav'], 'WAV');
+    fs.mkdirSync(o.out, { recursive: true });
+    const bar = new ProgressBar('restoring', files.length);
+    let next = 0;
+    let done = 0;
+    const restoreNext = async (): Promise<void> => {
+      for (let i = next++; i < files.length; i = next++) {
+        const file = files[i];
+        const target = path.join(o.out, path.basename(file));
+        // Every file keeps the seed it would have alone, whatever restores beside it.
+        if (image) {
+          // The worker reads the file; the model's errors name it.
+          await writeImage(target, await pool.restore(file, { steps: o.steps, seed: o.seed, eta: o.eta, stride: o.stride }));
+        } else {
+          const audio = await readWav(file);
+          const restored = await pool.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
+          const temp = `${target}.tmp-${process.pid}`;
+          fs.writeFileSync(temp, encodeWav(restored, audio.sampleRate));
+          fs.renameSync(temp, target); // never a half-written output
+        }
+        bar.update(++done, path.basename(file));
+      }
+    };
+    // Images are restored one at a time per worker; speech inputs merge into batches there.
+    const inFlight = pool.workers * (image ? 1 : (o.batch ?? 8)) * 2;
     await Promise.all(Array.from({ length: Math.min(inFlight, files.length) }, restoreNext));
   } finally {
     await pool.close();

@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { isPresetName, type PriorKind } from '../config';
+import { isPresetName, type ModelConfig, type PriorKind } from '../config';
 import type { Dataset } from '../data/batches';
 import { mixedSpeech, pairedFolders } from '../data/folders';
+import { degradedImages, type ImageDataset, pairedImageFolders } from '../data/images';
 import { AbortError, InputError } from '../errors';
+import { checkDegradation, type Degradation } from '../image/degrade';
 import { createModel, loadModel, type Model } from '../model';
 import { ProgressBar } from './progress';
 
@@ -19,6 +21,8 @@ export interface TrainCommand {
   lr?: number;
   seed: number;
   checkpointEvery: number;
+  /** Image models trained on clean images only: `noise:SIGMA` (default `noise:25`) or `rain`. */
+  degradation?: string;
 }
 
 /** `DIR/clean` + `DIR/noisy`: fixed pairs; `DIR/speech/train` + `DIR/noise/train`: mixed on the fly. */
@@ -27,6 +31,34 @@ export function datasetFrom(dir: string, sampleRate: number): Dataset {
   if (fs.existsSync(path.join(dir, 'speech', 'train')))
     return mixedSpeech({ speechDir: path.join(dir, 'speech', 'train'), noiseDir: path.join(dir, 'noise', 'train'), sampleRate });
   throw new InputError(`'${dir}' holds neither clean/ + noisy/ folders nor speech/train + noise/train (see scripts/prepare-data.sh)`);
+}
+
+/** `noise:SIGMA` (σ in 8-bit levels) or `rain`, as `--degradation` spells them. */
+export function parseDegradation(text: string): Degradation {
+  const [kind, value, ...extra] = text.split(':');
+  if (kind === 'noise' && value !== undefined && extra.length === 0 && value.trim() !== '')
+    return checkDegradation({ kind: 'noise', sigma: Number(value) });
+  if (kind === 'rain' && value === undefined) return { kind: 'rain' };
+  throw new InputError(`--degradation must be noise:SIGMA (e.g. noise:25) or rain, got '${text}'`);
+}
+
+/**
+ * `DIR/clean` + `DIR/degraded`: fixed pairs; otherwise the images of `DIR/images/train` (the layout
+ * of scripts/prepare-data.sh) or of `DIR`, degraded on the fly.
+ */
+export function imageDatasetFrom(dir: string, degradation: string | undefined): ImageDataset {
+  if (fs.existsSync(path.join(dir, 'clean'))) {
+    if (degradation !== undefined) throw new InputError(`'${dir}' holds clean/ + degraded/ pairs: --degradation is not used with them`);
+    return pairedImageFolders(dir);
+  }
+  const train = path.join(dir, 'images', 'train');
+  return degradedImages(fs.existsSync(train) ? train : dir, parseDegradation(degradation ?? 'noise:25'));
+}
+
+function datasetFor(config: ModelConfig, o: TrainCommand): Dataset | ImageDataset {
+  if (config.modality === 'image') return imageDatasetFrom(o.data, o.degradation);
+  if (o.degradation !== undefined) throw new InputError('--degradation is for image models');
+  return datasetFrom(o.data, config.sampleRate);
 }
 
 /** Trains to `steps` steps in all, resuming from `out` when it exists; Ctrl-C saves and stops. */
@@ -46,7 +78,13 @@ export async function trainCommand(o: TrainCommand): Promise<void> {
     await model.dispose();
     return;
   }
-  const data = datasetFrom(o.data, model.config.sampleRate);
+  let data: Dataset | ImageDataset;
+  try {
+    data = datasetFor(model.config, o);
+  } catch (e) {
+    await model.dispose();
+    throw e;
+  }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
