@@ -9,8 +9,13 @@ export async function info(): Promise<void> {
   for (const name of Object.keys(presets) as PresetName[]) {
     const m = await createModel({ preset: name, threads: 1 });
     const c = m.parameterCount;
+    const k = m.config;
+    const shape =
+      k.modality === 'image'
+        ? `UNet ${k.unetWidth} × [${k.unetMultipliers.join(', ')}], ${k.patchSize}×${k.patchSize} patches`
+        : `${k.residualLayers} layers × ${k.residualChannels} ch`;
     console.log(
-      `${name.padEnd(13)} ${m.config.residualLayers} layers × ${m.config.residualChannels} ch  denoiser ${c.denoiser.toLocaleString('en')}  prior ${c.prior.toLocaleString('en')}  posterior ${c.posterior.toLocaleString('en')}`,
+      `${name.padEnd(13)} ${shape}  denoiser ${c.denoiser.toLocaleString('en')}  prior ${c.prior.toLocaleString('en')}  posterior ${c.posterior.toLocaleString('en')}`,
     );
     await m.dispose();
   }
