@@ -6,14 +6,15 @@
 //
 // Usage: node --expose-gc scripts/soak.js [--restores N] [--short] [--concurrency K] [--threads T]
 //          [--max-slope-kb KB] [--warmup FRACTION] [--phases model,pool] [--out DIR] [--simulate-leak-kb KB]
-//   --restores N      calls per phase (default 8000; --short: 4000)
+//   --restores N      calls per phase (default 20000; --short: 4000, enough for one model's RSS to
+//                     settle; a pool's swings by about 20 MB over several thousand calls, as its
+//                     workers' heaps grow and are collected, and needs 20000 or more)
 //   --concurrency K   calls in flight at once (default 4)
 //   --threads T       intra-op threads of the model, and per pool worker (default 1)
 //   --max-slope-kb    failure threshold, KB of RSS per 1000 calls after the warm-up (default 2048;
 //                     keeping the input and output of each call, about 3 KB on average, exceeds
-//                     it; RSS noise from allocator arenas and the workers' own heaps is below it)
-//   --warmup          leading share of each phase left out of the slope (default 0.5; a pool's
-//                     RSS settles over its first 2000 to 3000 calls)
+//                     it; over runs of these lengths, RSS noise stays below it)
+//   --warmup          leading share of each phase left out of the slope (default 0.5)
 //   --phases          which to run: model (one Model), pool (a RestorePool of 2 workers); default both
 //   --out DIR         also write DIR/soak.json (samples and summary) and DIR/soak.png (the curves)
 //   --simulate-leak-kb  keep KB of memory per call (checks that the criterion catches a leak)
@@ -43,7 +44,7 @@ const positive = (name, value) => {
   if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${value}`);
   return n;
 };
-const restores = Math.round(positive('restores', args.restores ?? (args.short ? 4000 : 8000)));
+const restores = Math.round(positive('restores', args.restores ?? (args.short ? 4000 : 20000)));
 const concurrency = Math.round(positive('concurrency', args.concurrency));
 const threads = Math.round(positive('threads', args.threads));
 const maxSlopeBytes = positive('max-slope-kb', args['max-slope-kb']) * 1024;
