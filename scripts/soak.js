@@ -6,7 +6,7 @@
 //
 // Usage: node --expose-gc scripts/soak.js [--restores N] [--short] [--concurrency K] [--threads T]
 //          [--max-slope-kb KB] [--warmup FRACTION] [--phases model,pool] [--out DIR] [--simulate-leak-kb KB]
-//   --restores N      calls per phase (default 20000; --short: 4000, enough for one model's RSS to
+//   --restores N      calls per phase (default 20000; --short: 8000, enough for one model's RSS to
 //                     settle; a pool's swings by about 20 MB over several thousand calls, as its
 //                     workers' heaps grow and are collected, and needs 20000 or more)
 //   --concurrency K   calls in flight at once (default 4)
@@ -44,7 +44,7 @@ const positive = (name, value) => {
   if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${value}`);
   return n;
 };
-const restores = Math.round(positive('restores', args.restores ?? (args.short ? 4000 : 20000)));
+const restores = Math.round(positive('restores', args.restores ?? (args.short ? 8000 : 20000)));
 const concurrency = Math.round(positive('concurrency', args.concurrency));
 const threads = Math.round(positive('threads', args.threads));
 const maxSlopeBytes = positive('max-slope-kb', args['max-slope-kb']) * 1024;
