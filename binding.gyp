@@ -16,7 +16,7 @@
         "<(torch_prefix)/include",
         "<(torch_prefix)/include/torch/csrc/api/include"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       # node-gyp compiles without exceptions and RTTI; LibTorch's headers and the addon need both.
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

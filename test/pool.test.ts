@@ -65,3 +65,21 @@ test('a corrupt checkpoint fails to open with E_CHECKPOINT; a full queue rejects
   expect(await Promise.all(calls)).toContain('E_QUEUE_FULL');
   await pool.close();
 });
+
+test('workers ending after a failed open never abort the process (a job settling during teardown)', async () => {
+  const bad = path.join(tmp, 'bad-twice.safetensors');
+  fs.writeFileSync(bad, 'junk');
+  const script = `
+    const { RestorePool } = require(${JSON.stringify(path.join(__dirname, '../dist'))});
+    (async () => {
+      for (let i = 0; i < 8; i++)
+        await RestorePool.open({ model: ${JSON.stringify(bad)}, workers: 2 }).then(() => { throw new Error('opened'); }, (e) => console.log(e.code));
+    })();`;
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    execFile('node', ['-e', script], (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stdout, stderr })),
+  );
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  expect(out.stdout.trim().split('\n')).toEqual(new Array(8).fill('E_CHECKPOINT'));
+});
