@@ -7,7 +7,7 @@
 // Usage: node --expose-gc scripts/soak.js [--restores N] [--short] [--concurrency K] [--threads T]
 //          [--max-slope-kb KB] [--warmup FRACTION] [--phases model,pool] [--out DIR] [--simulate-leak-kb KB]
 //   --restores N      calls per phase (default 20000; --short: 8000, enough for one model's RSS to
-//                     settle; a pool's swings by about 20 MB over several thousand calls, as its
+//                     settle; a pool's swings by tens of MB over thousands of calls as its
 //                     workers' heaps grow and are collected, and needs 20000 or more)
 //   --concurrency K   calls in flight at once (default 4)
 //   --threads T       intra-op threads of the model, and per pool worker (default 1)
