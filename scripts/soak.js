@@ -49,7 +49,10 @@ const concurrency = Math.round(positive('concurrency', args.concurrency));
 const threads = Math.round(positive('threads', args.threads));
 const maxSlopeBytes = positive('max-slope-kb', args['max-slope-kb']) * 1024;
 const warmup = Number(args.warmup);
+if (!(warmup >= 0 && warmup < 1)) throw new Error(`--warmup must be in [0, 1), got ${args.warmup}`);
 const samplesPerPhase = 60;
+/** A call still pending after this long counts as wrong: a hung promise is a failure too. */
+const CALL_TIMEOUT_MS = 60_000;
 const simulatedLeakBytes = Math.round(Number(args['simulate-leak-kb']) * 1024);
 const kept = [];
 
@@ -125,6 +128,7 @@ function makeCase(i, rand) {
 
 /** Undefined when `outcome` is what the case expects, else what went wrong. */
 function judge(c, outcome) {
+  if (outcome.hung) return `no answer after ${CALL_TIMEOUT_MS / 1000} s`;
   if (outcome.error) {
     const code = outcome.error.code;
     if (c.expect === code || (c.expect === 'ok|E_ABORTED' && code === 'E_ABORTED')) return undefined;
@@ -164,10 +168,17 @@ async function phase(name, restore) {
     while (next < restores) {
       const c = makeCase(next++, rand);
       const callStarted = performance.now();
-      const outcome = await restore(c.input, c.options).then(
-        (value) => ({ value }),
-        (error) => ({ error }),
-      );
+      let timer;
+      const outcome = await Promise.race([
+        restore(c.input, c.options).then(
+          (value) => ({ value }),
+          (error) => ({ error }),
+        ),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve({ hung: true }), CALL_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       slowest = Math.max(slowest, performance.now() - callStarted);
       const wrong = judge(c, outcome);
       if (wrong) {
