@@ -64,3 +64,11 @@ test('eval scores restored files against clean ones, with the gain over the nois
   expect(restored.stoi).toBeGreaterThan(noisy.stoi);
   expect((await run('node', [cli, ...args])).stdout).toMatch(/improvement\s+1[45]\.\d\d/);
 });
+
+test('the CLI runs itself with tcmalloc preloaded when the machine has it, unless told not to', async () => {
+  const { findTcmalloc } = await import('../lib/allocator');
+  const preloaded = await run('node', [cli, 'info']);
+  expect(preloaded.stdout).toContain(findTcmalloc() ? 'allocator: tcmalloc' : 'allocator: the system malloc');
+  const plain = await run('node', [cli, 'info'], { env: { ...process.env, RESTOREGRAD_NO_PRELOAD: '1', LD_PRELOAD: '' } });
+  expect(plain.stdout).toContain('allocator: the system malloc');
+});

@@ -1,3 +1,4 @@
+import { usingTcmalloc } from '../allocator';
 import { type PresetName, presets } from '../config';
 import { createModel } from '../model';
 import { native } from '../native';
@@ -6,6 +7,7 @@ import { native } from '../native';
 export async function info(): Promise<void> {
   const b = native().buildInfo();
   console.log(`LibTorch ${b.torchVersion}; CUDA ${b.cudaAvailable ? `${b.cudaDevices} device(s)` : 'not available'}`);
+  console.log(`allocator: ${usingTcmalloc() ? 'tcmalloc' : 'the system malloc (preload libtcmalloc_minimal.so.4 for speed)'}`);
   for (const name of Object.keys(presets) as PresetName[]) {
     const m = await createModel({ preset: name, threads: 1 });
     const c = m.parameterCount;

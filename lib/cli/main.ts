@@ -9,6 +9,7 @@ import { RestoreGradError } from '../errors';
 import { demo } from './demo';
 import { evaluateFolders, formatScores, scoresJson } from './evaluate';
 import { info } from './info';
+import { relaunchWithTcmalloc } from './relaunch';
 import { restoreFiles } from './restore';
 import { trainCommand } from './train';
 
@@ -132,15 +133,21 @@ async function main(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`restoregrad: ${(err as Error).message}\n\n${usage}`);
-    process.exitCode = 2;
-  } else if (err instanceof RestoreGradError) {
-    process.stderr.write(`restoregrad: ${err.code}: ${err.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`restoregrad: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  }
-});
+const relaunched = relaunchWithTcmalloc();
+if (relaunched) relaunched.then((code) => process.exit(code));
+else runMain();
+
+function runMain(): void {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`restoregrad: ${(err as Error).message}\n\n${usage}`);
+      process.exitCode = 2;
+    } else if (err instanceof RestoreGradError) {
+      process.stderr.write(`restoregrad: ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`restoregrad: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
