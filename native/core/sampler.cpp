@@ -34,10 +34,10 @@ class EmaWeights {
   bool on_;
 };
 
-// The whole reverse process for one group of items whose conditioner cache fits the budget (or
-// a single item too long for it, which then projects the conditioner at every step).
+// The whole reverse process for one group of items; `cache` keeps the conditioner's projections
+// for the call, otherwise they are projected again at every step.
 torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
-                            const std::vector<uint64_t>& seeds, const ReverseSchedule& rs) {
+                            const std::vector<uint64_t>& seeds, const ReverseSchedule& rs, bool cache) {
   const auto& cfg = model.config();
   const auto y = model.prepare(degraded, "input");
   const int64_t length = degraded.size(1);
@@ -45,8 +45,7 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
 
   // Step-invariant work, once per call.
   const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
-  const bool fits = conditioner_cache_bytes(cfg, y.size(1), options.bf16) * y.size(0) <= options.max_cache_bytes;
-  const auto cond = model.denoiser()->condition(spec, fits, options.bf16);
+  const auto cond = model.denoiser()->condition(spec, cache, options.bf16);
   ++counters.conditioner_runs;
   const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
   ++counters.step_embedding_runs;
@@ -80,7 +79,8 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
 }  // namespace
 
 int64_t conditioner_cache_bytes(const ModelConfig& cfg, int64_t samples, bool bf16) {
-  const int64_t positions = cfg.upsampler == "repeat" ? (samples + cfg.hop - 1) / cfg.hop : samples;
+  const int64_t frames = (samples + cfg.hop - 1) / cfg.hop;  // the sampler pads to whole frames
+  const int64_t positions = cfg.upsampler == "repeat" ? frames : frames * cfg.hop;
   return positions * 2 * cfg.residual_channels * cfg.residual_layers * (bf16 ? 2 : 4);
 }
 
@@ -101,12 +101,13 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
   // too long to cache even alone run uncached, all together.
   const int64_t per_item = conditioner_cache_bytes(model.config(), degraded.size(1), options.bf16);
   const int64_t group = std::min(options.max_cache_bytes / std::max<int64_t>(per_item, 1), B);
-  if (group >= B || group < 1) return restore_group(model, degraded, options, seeds, rs);
+  if (group < 1) return restore_group(model, degraded, options, seeds, rs, false);
+  if (group >= B) return restore_group(model, degraded, options, seeds, rs, true);
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < B; start += group) {
     const int64_t n = std::min(group, B - start);
     const std::vector<uint64_t> part_seeds(seeds.begin() + start, seeds.begin() + start + n);
-    parts.push_back(restore_group(model, degraded.narrow(0, start, n), options, part_seeds, rs));
+    parts.push_back(restore_group(model, degraded.narrow(0, start, n), options, part_seeds, rs, true));
   }
   return torch::cat(parts, 0);
 }
