@@ -37,10 +37,7 @@ struct TeardownGuard {
       std::lock_guard<std::mutex> lock(self->shared->mutex);
       self->shared->env_gone = true;
     }
-    {
-      std::lock_guard<std::mutex> lock(self->state->cancel_mutex);
-      for (auto& [id, flag] : self->state->cancels) flag->store(true);
-    }
+    cancel_restorations(*self->state);
     self->executor->wait_idle();  // a cancelled restoration stops at its next step
     delete self;                  // the job holds `shared`, not the guard
   }

@@ -29,6 +29,11 @@ void register_model(const std::shared_ptr<ModelState>& state, const std::shared_
   r.models.emplace_back(state, executor);
 }
 
+void cancel_restorations(ModelState& state) {
+  std::lock_guard<std::mutex> lock(state.cancel_mutex);
+  for (auto& [id, flag] : state.cancels) flag->store(true);
+}
+
 Napi::Value StopAll(const Napi::CallbackInfo& info) {
   std::vector<std::pair<std::shared_ptr<ModelState>, std::shared_ptr<Executor>>> live;
   {
@@ -40,10 +45,7 @@ Napi::Value StopAll(const Napi::CallbackInfo& info) {
       if (s && e) live.emplace_back(std::move(s), std::move(e));
     }
   }
-  for (const auto& [state, executor] : live) {
-    std::lock_guard<std::mutex> lock(state->cancel_mutex);
-    for (auto& [id, flag] : state->cancels) flag->store(true);
-  }
+  for (const auto& [state, executor] : live) cancel_restorations(*state);  // all stop at once
   for (const auto& [state, executor] : live) executor->wait_idle();
   return info.Env().Undefined();
 }

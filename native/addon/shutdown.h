@@ -13,6 +13,9 @@ namespace rgaddon {
 
 void register_model(const std::shared_ptr<ModelState>& state, const std::shared_ptr<Executor>& executor);
 
+// Cancels every restoration of the model: each stops at its next step.
+void cancel_restorations(ModelState& state);
+
 // stopAll(): blocks until no model's thread is running a job.
 Napi::Value StopAll(const Napi::CallbackInfo& info);
 
