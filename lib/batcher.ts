@@ -5,6 +5,7 @@
  * what it was batched with.
  */
 import { AbortError, fromNative, QueueFullError, type RestoreGradError } from './errors';
+import type { NativeModel } from './native';
 
 /** One signal to restore with its own seed. */
 export interface BatchItem {
@@ -21,15 +22,7 @@ export interface BatchSettings {
 }
 
 /** Runs one native batch: `input` holds `seeds.length` rows of equal length. */
-export type RunBatch = (
-  input: Float32Array,
-  batch: number,
-  betas: number[],
-  seeds: number[],
-  useEma: boolean,
-  jobId: number,
-  bf16: boolean,
-) => Promise<Float32Array>;
+export type RunBatch = NativeModel['restore'];
 
 /** Limits of the batcher. */
 export interface BatcherLimits {

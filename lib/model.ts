@@ -170,8 +170,9 @@ export interface RestoreOptions {
   useEma?: boolean;
   /**
    * `float32` (default), or `bfloat16` to run the dilated convolutions and conditioner projections
-   * in bf16: about 2× faster for `speech-base` on CPUs with AVX-512 BF16 (slower on CPUs without),
-   * half the memory for the conditioner, output within about 45 dB SNR of float32.
+   * in bf16: half the memory for the conditioner, output within about 45 dB SNR of float32, and
+   * 4–14 % faster on a 2-core AVX-512 BF16 CPU (bench/results/throughput.md); slower on CPUs
+   * without bf16 instructions.
    */
   precision?: 'float32' | 'bfloat16';
 }
@@ -188,7 +189,8 @@ const trainKeys = [
   'checkpointPath',
   'checkpointEvery',
 ] as const;
-const restoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'] as const;
+/** The option names of {@link RestoreOptions}. */
+export const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'] as const;
 const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads', 'batching'] as const;
 const loadKeys = ['device', 'threads', 'batching'] as const;
 const batchingKeys = ['maxBatch', 'maxDelayMs', 'maxQueue', 'chunkSeconds', 'overlapSeconds'] as const;
@@ -356,7 +358,7 @@ export class Model implements AsyncDisposable {
       if (looksLikeImage(x))
         throw new InputError(`${single ? 'input' : `inputs[${i}]`}: this is a speech model: it restores Float32Array audio, not images`);
     options = options as RestoreOptions;
-    checkKeys(options, restoreKeys, 'restore options');
+    checkKeys(options, speechRestoreKeys, 'restore options');
     const inputs = all as readonly Float32Array[];
     if (inputs.length === 0) throw new InputError('no inputs to restore');
     for (const [i, x] of inputs.entries()) checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES);

@@ -12,7 +12,7 @@ import type { ModelConfig } from './config';
 import { AbortError, fromNative, InputError, QueueFullError } from './errors';
 import type { Image } from './image/image';
 import { type AnyRestoreInput, type AnyRestoreOutput, type ImageInput, type ImageRestoreOptions, imageRestoreKeys } from './image/model';
-import type { BatchingOptions, CreateModelOptions, RestoreOptions } from './model';
+import { type BatchingOptions, type CreateModelOptions, type RestoreOptions, speechRestoreKeys } from './model';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './pool-worker';
 import { checkInt, checkKeys, checkSignalOption } from './validate';
 
@@ -44,7 +44,6 @@ export interface PoolStats {
 }
 
 const poolKeys = ['model', 'workers', 'threadsPerWorker', 'device', 'batching', 'maxQueue'] as const;
-const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'] as const;
 
 /** Several models on worker threads restoring in parallel. */
 export class RestorePool implements AsyncDisposable {
