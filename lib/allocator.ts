@@ -1,7 +1,7 @@
 /**
  * LibTorch allocates and frees tens of megabytes per layer while it restores. glibc's malloc maps
- * and unmaps each such block, so every layer pays page faults on fresh memory: restoring 4 s with
- * `speech-base` took twice as long as with tcmalloc, which keeps the blocks for reuse. tcmalloc
+ * and unmaps each such block, so every layer pays page faults on fresh memory: `speech-base`
+ * restored 1.5–1.7× slower than with tcmalloc, which keeps the blocks for reuse. tcmalloc
  * has to be loaded before the process starts (LD_PRELOAD); these helpers find it and tell
  * whether it is in use.
  */
