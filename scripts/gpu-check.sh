@@ -2,7 +2,7 @@
 # Builds native/core against the LibTorch of the local PyTorch (or the system's), runs the C++
 # tests on the GPU when there is one (else the CPU), then the micro-benchmarks, and prints a
 # short report. Needs only CMake, a C++17 compiler and PyTorch: no Node.
-#   usage: bash scripts/gpu-check.sh [build-dir]
+#   usage: bash scripts/gpu-check.sh [build-dir]     (RG_TESTS=0: build and benchmark only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-gpu}
@@ -26,9 +26,11 @@ cmake -S . -B "$build" -DRG_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release ${prefix:+
 cmake --build "$build" -j"$threads" >"$build.make.log" 2>&1 || { grep -E "error" -A5 "$build.make.log" | head -80; exit 1; }
 echo "built in $(($(date +%s) - start)) s"
 
-echo "== native tests on $device"
 status=0
-RG_DEVICE=$device "$build/rg_tests" || status=$?
+if [ "${RG_TESTS:-1}" != 0 ]; then
+  echo "== native tests on $device"
+  RG_DEVICE=$device "$build/rg_tests" || status=$?
+fi
 
 echo "== benchmark on $device ($threads threads)"
 "$build/rg_bench" "$device" "$threads" || status=$?

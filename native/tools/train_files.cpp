@@ -12,12 +12,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "args.h"
 #include "checkpoint.h"
 #include "error.h"
 #include "json.h"
@@ -63,16 +63,6 @@ double si_sdr(const float* ref, const float* est, int64_t n) {
   return 10 * std::log10(target / noise);
 }
 
-struct Args {
-  std::map<std::string, std::string> v;
-  std::string get(const std::string& k, const std::string& fallback = "") const {
-    const auto it = v.find(k);
-    if (it != v.end()) return it->second;
-    if (fallback.empty()) throw rg::Error(rg::kInput, "missing --" + k);
-    return fallback;
-  }
-};
-
 struct Mixer {
   std::vector<float> speech, noise;
   std::mt19937_64 rng;
@@ -99,18 +89,10 @@ struct Mixer {
 
 int main(int argc, char** argv) {
   try {
-    Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
-      std::string k = argv[i];
-      if (k.rfind("--", 0) != 0) throw rg::Error(rg::kInput, "expected --name value pairs, got " + k);
-      a.v[k.substr(2)] = argv[i + 1];
-    }
+    const rgtool::Args a(argc, argv);
     at::set_num_threads(std::stoi(a.get("threads", "4")));
     const torch::Device device(a.get("device", "cpu"));
-    std::ifstream cf(a.get("config"));
-    std::stringstream text;
-    text << cf.rdbuf();
-    const auto config = rg::config_from_json(rg::json::parse(text.str()));
+    const auto config = a.config();
     int steps = std::stoi(a.get("steps"));
     const int batch = std::stoi(a.get("batch", "16"));
     const int crop = std::stoi(a.get("crop", "15872")), every = std::stoi(a.get("eval-every", "500"));
