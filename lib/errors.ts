@@ -16,6 +16,7 @@ export type ErrorCode =
 /** Base class of all restoregrad errors. */
 export class RestoreGradError extends Error {
   constructor(
+    /** What went wrong, stable across versions: branch on it rather than on the message. */
     readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },

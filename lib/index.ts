@@ -8,7 +8,7 @@
 export type { Audio } from './audio/wav';
 export { decodeWav, encodeWav } from './audio/wav';
 export type { BatcherStats } from './batcher';
-export type { ModelConfig, PresetName, PriorKind } from './config';
+export type { Modality, ModelConfig, PresetName, PriorKind } from './config';
 export { presets, resolveConfig } from './config';
 export type { Dataset, Pair, PairSource } from './data/batches';
 export type { MixOptions } from './data/folders';
@@ -18,7 +18,7 @@ export { degradedImages, ImagePatchSampler, pairedImageFolders } from './data/im
 export * from './errors';
 export type { SideBySideOptions } from './image/compose';
 export { sideBySide } from './image/compose';
-export type { Degradation, RainOptions } from './image/degrade';
+export type { Degradation, RainOptions, Range } from './image/degrade';
 export { addGaussianNoise, addRain, degrade } from './image/degrade';
 export type { Image } from './image/image';
 export { cropImage, floatToImage, imageToFloat, withChannels } from './image/image';
@@ -39,5 +39,7 @@ export type {
   TrainResult,
 } from './model';
 export { createModel, loadModel, Model } from './model';
+export type { NativeCounters } from './native';
 export type { PoolStats, RestorePoolOptions } from './pool';
 export { RestorePool } from './pool';
+export type { Random } from './random';

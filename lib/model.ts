@@ -79,6 +79,7 @@ export interface RestoreStats extends BatcherStats {
 
 /** Parameters of each network. */
 export interface ParameterCount {
+  /** All three networks together. */
   total: number;
   /** The ε-network θ. */
   denoiser: number;
@@ -116,6 +117,7 @@ export interface TrainProgress extends StepStats {
   step: number;
   /** Steps asked of this `train()` call. */
   total: number;
+  /** Mean training speed of this call so far. */
   stepsPerSecond: number;
 }
 
@@ -424,6 +426,7 @@ export class Model implements AsyncDisposable {
     await this.handle.dispose();
   }
 
+  /** {@link Model.dispose}, for `await using model = ...`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

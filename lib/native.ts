@@ -15,9 +15,13 @@ export interface NativeInfo {
 
 /** How often the step-invariant and per-step parts of the network ran. */
 export interface NativeCounters {
+  /** Conditioner computations (spectrogram, upsampling, per-layer projections). */
   conditionerRuns: number;
+  /** Step-embedding computations for a whole schedule. */
   stepEmbeddingRuns: number;
+  /** Prior Net evaluations. */
   priorRuns: number;
+  /** ε-network evaluations, one per diffusion step of a native call. */
   networkRuns: number;
 }
 

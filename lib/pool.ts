@@ -34,6 +34,7 @@ export interface RestorePoolOptions {
 
 /** Load and queue figures of a pool. */
 export interface PoolStats {
+  /** Worker threads, one model each. */
   workers: number;
   /** Calls waiting for a worker. */
   queueDepth: number;
@@ -124,6 +125,7 @@ export class RestorePool implements AsyncDisposable {
     }
   }
 
+  /** Queue depth, calls finished and utilisation of the pool so far. */
   stats(): PoolStats {
     return {
       workers: this.workers,
@@ -140,6 +142,7 @@ export class RestorePool implements AsyncDisposable {
     await this.piscina.close();
   }
 
+  /** {@link RestorePool.close}, for `await using pool = ...`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -6,7 +6,9 @@ import { InputError } from '../errors';
 
 /** A decoded mono signal. */
 export interface Audio {
+  /** Samples in [-1, 1] (the channels averaged when decoded with `mixdown`). */
   samples: Float32Array;
+  /** Samples per second. */
   sampleRate: number;
 }
 

@@ -8,7 +8,9 @@ import { checkSignal } from '../validate';
 
 /** One training example: the clean signal and its degraded observation, sample-aligned. */
 export interface Pair {
+  /** The target signal. */
   clean: Float32Array;
+  /** The observation to restore, of the same length. */
   degraded: Float32Array;
 }
 
@@ -17,7 +19,9 @@ export interface Pair {
  * (a noise, an SNR) from `random`, so that batches stay reproducible.
  */
 export interface Dataset {
+  /** Number of pairs; indices run from 0 to `length - 1`. */
   readonly length: number;
+  /** Loads pair `index`, drawing any random choice from `random` (never from `Math.random`). */
   get(index: number, random: Random): Promise<Pair>;
 }
 

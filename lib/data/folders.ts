@@ -43,6 +43,7 @@ export interface MixOptions {
   snrDb?: [number, number];
   /** RMS the mixture is scaled to, clean scaled alike (default 0.1). */
   rms?: number;
+  /** Sample rate every file must have; others are refused, not resampled (default 16000). */
   sampleRate?: number;
 }
 

@@ -16,7 +16,9 @@ import { stepRandom } from './batches';
 
 /** A clean image and its degraded observation, pixel-aligned. */
 export interface ImagePair {
+  /** The target image. */
   clean: Image;
+  /** The observation to restore, of the same size and channels. */
   degraded: Image;
 }
 
@@ -26,7 +28,9 @@ export interface ImagePair {
  * (window, degradation seed) from `random`.
  */
 export interface ImageDataset {
+  /** Number of images; indices run from 0 to `length - 1`. */
   readonly length: number;
+  /** The same random `size`×`size` window of image `index`, clean and degraded, drawn from `random`. */
   patch(index: number, size: number, random: Random): Promise<ImagePair>;
 }
 
@@ -84,10 +88,15 @@ export function degradedImages(dir: string, degradation: Degradation, options?: 
 
 /** A batch of patches: `batch` × `channels` × `size` × `size` floats in [0, 1] in each array ([B, C, P, P]). */
 export interface ImageBatch {
+  /** The clean patches, planar. */
   clean: Float32Array;
+  /** The degraded patches, in the same layout. */
   degraded: Float32Array;
+  /** Patches in the batch (B). */
   batch: number;
+  /** Channels of each patch (C). */
   channels: 1 | 3;
+  /** Side of each square patch in pixels (P). */
   size: number;
 }
 

@@ -128,7 +128,17 @@ export function addRain(image: Image, options?: RainOptions): Image {
 }
 
 /** A degradation applied on the fly to clean images: Gaussian noise of σ (0–255 units), or rain. */
-export type Degradation = { kind: 'noise'; sigma: number } | ({ kind: 'rain' } & Omit<RainOptions, 'seed'>);
+export type Degradation =
+  | {
+      /** Additive Gaussian noise. */
+      kind: 'noise';
+      /** Standard deviation in 8-bit levels (0–255 units). */
+      sigma: number;
+    }
+  | ({
+      /** Synthetic rain streaks, shaped by the other {@link RainOptions} fields. */
+      kind: 'rain';
+    } & Omit<RainOptions, 'seed'>);
 
 /** Applies `degradation` to `image` with `seed`. */
 export function degrade(image: Image, degradation: Degradation, seed: number): Image {

@@ -9,9 +9,13 @@ import { InputError } from '../errors';
  * or 3 (sRGB); there is no alpha channel (see `readImage`).
  */
 export interface Image {
+  /** `width × height × channels` bytes, interleaved and row-major. */
   data: Uint8Array;
+  /** Columns in pixels. */
   width: number;
+  /** Rows in pixels. */
   height: number;
+  /** 1 for gray, 3 for RGB. */
   channels: 1 | 3;
 }
 

@@ -6,6 +6,7 @@
 import { InputError } from '../errors';
 import { checkPair, type Samples } from './signal-pair';
 
+/** Scale-invariant SDR of `estimate` against `reference` in dB (Le Roux et al., 2019). */
 export function siSdr(reference: Samples, estimate: Samples): number {
   const [s, e] = checkPair(reference, estimate, ['reference', 'estimate'], 'SI-SDR');
   const n = s.length;
