@@ -42,4 +42,5 @@ export { createModel, loadModel, Model } from './model';
 export type { NativeCounters } from './native';
 export type { PoolStats, RestorePoolOptions } from './pool';
 export { RestorePool } from './pool';
+export * from './queue';
 export type { Random } from './random';

@@ -7,11 +7,14 @@ import { parseArgs } from 'node:util';
 
 import { RestoreGradError } from '../errors';
 import { demo } from './demo';
+import { enqueueCommand } from './enqueue';
 import { evaluateFolders, formatScores, scoresJson } from './evaluate';
 import { info } from './info';
 import { relaunchWithTcmalloc } from './relaunch';
 import { restoreFiles } from './restore';
 import { trainCommand } from './train';
+import { UsageError } from './usage';
+import { workerCommand } from './worker';
 
 const usage = `usage: restoregrad <command> [options]
 
@@ -33,6 +36,14 @@ commands:
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
   info     LibTorch build, presets and their sizes
+  worker   --redis URL --queue NAME --model MODEL.safetensors [--concurrency N] [--workers N]
+           [--threads N] [--batch 8] [--name NAME] [--lock-ms 30000] [--stalled-ms 15000]
+           [--shutdown-timeout 30]
+           restore the jobs of a BullMQ queue until SIGTERM/SIGINT, which lets running jobs finish
+           (or puts them back in the queue after --shutdown-timeout seconds or a second signal)
+  enqueue  --redis URL --queue NAME --out DIR [--steps N] [--seed N] [--eta X] [--stride N]
+           [--attempts 3] INPUT|DIR ...
+           queue one job per input file (outputs of the same names in DIR); prints the job ids
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -120,6 +131,12 @@ async function main(argv: string[]): Promise<void> {
     case 'info':
       await info();
       return;
+    case 'worker':
+      await workerCommand(rest);
+      return;
+    case 'enqueue':
+      await enqueueCommand(rest);
+      return;
     case undefined:
     case '-h':
     case '--help':
@@ -130,8 +147,6 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError(`unknown command '${command}'`);
   }
 }
-
-class UsageError extends Error {}
 
 const relaunched = relaunchWithTcmalloc();
 if (relaunched) relaunched.then((code) => process.exit(code));

@@ -3,34 +3,11 @@ import * as path from 'node:path';
 
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
-import { InputError, IoError } from '../errors';
+import { InputError } from '../errors';
 import { imageExtensions, writeImage } from '../image/io';
+import { listInputs } from '../inputs';
 import { RestorePool } from '../pool';
 import { ProgressBar } from './progress';
-
-/** Every file named, or found directly inside a named folder with one of `extensions`, in a stable order. */
-function listInputs(inputs: string[], extensions: readonly string[], what: string): string[] {
-  const files: string[] = [];
-  for (const input of inputs) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(input);
-    } catch (e) {
-      throw new IoError(`cannot read '${input}': ${(e as Error).message}`, { cause: e });
-    }
-    if (!stat.isDirectory()) files.push(input);
-    else
-      files.push(
-        ...fs
-          .readdirSync(input)
-          .filter((f) => extensions.includes(path.extname(f).toLowerCase()))
-          .sort()
-          .map((f) => path.join(input, f)),
-      );
-  }
-  if (files.length === 0) throw new InputError(`no ${what} files to restore`);
-  return files;
-}
 
 /** Options of {@link restoreFiles}. */
 export interface RestoreFilesOptions {
