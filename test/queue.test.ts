@@ -8,7 +8,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { type Job, Queue, QueueEvents } from 'bullmq';
 
-import { createModel, decodeWav, encodeWav, enqueueRestore, type RestoreJobResult, redisConnection } from '../dist';
+import {
+  createModel,
+  decodeWav,
+  encodeImage,
+  encodeWav,
+  enqueueRestore,
+  type RestoreJobResult,
+  readImage,
+  redisConnection,
+  writeImage,
+} from '../dist';
 import { tonePair } from './helpers';
 import { type RedisServer, startRedis } from './redis';
 
@@ -42,8 +52,8 @@ interface WorkerProcess {
 }
 
 /** A `restoregrad worker` process of one pool thread with one intra-op thread, once it takes jobs. */
-async function startWorker(queue: string, name: string, ...flags: string[]): Promise<WorkerProcess> {
-  const args = [cli, 'worker', '--redis', redis.url, '--queue', queue, '--model', model, '--name', name];
+async function startWorker(queue: string, name: string, flags: string[] = [], checkpoint = model): Promise<WorkerProcess> {
+  const args = [cli, 'worker', '--redis', redis.url, '--queue', queue, '--model', checkpoint, '--name', name];
   const oneThread = ['--workers', '1', '--threads', '1'];
   // Its own process group: the CLI may relaunch itself with tcmalloc, and a kill must reach both.
   const child = spawn(process.execPath, [...args, ...oneThread, ...flags], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -96,7 +106,7 @@ test('200 jobs on 3 worker processes, one SIGKILLed mid-batch: each completes on
   const inputs = writeInputs(path.join(tmp, 'scale-in'), lengths);
   const out = path.join(tmp, 'scale-out');
   // Short locks so that the dead worker's jobs come back within seconds.
-  const fleet = await Promise.all(['w0', 'w1', 'w2'].map((n) => startWorker('scale', n, '--lock-ms', '2000', '--stalled-ms', '1000')));
+  const fleet = await Promise.all(['w0', 'w1', 'w2'].map((n) => startWorker('scale', n, ['--lock-ms', '2000', '--stalled-ms', '1000'])));
   const jobs = inputs.map((input, i) => ({ input, output: path.join(out, path.basename(input)), steps: 3, seed: i }));
   const ids = await enqueueRestore(queue, jobs, { attempts: 3, backoffMs: 100 });
   expect(new Set(ids).size).toBe(200);
@@ -149,7 +159,7 @@ test('SIGTERM lets the running jobs finish, takes no new ones, closes the pool a
   const { queue } = open('term');
   const inputs = writeInputs(path.join(tmp, 'term-in'), new Array(16).fill(32000));
   const out = path.join(tmp, 'term-out');
-  const w = await startWorker('term', 'terminated', '--concurrency', '4', '--batch', '4');
+  const w = await startWorker('term', 'terminated', ['--concurrency', '4', '--batch', '4']);
   const ids = await enqueueRestore(
     queue,
     inputs.map((input) => ({ input, output: path.join(out, path.basename(input)) })),
@@ -174,7 +184,7 @@ test('past the shutdown timeout, running jobs go back to the queue unfailed, lea
   const { queue } = open('requeue');
   const inputs = writeInputs(path.join(tmp, 'requeue-in'), [128000, 128000]);
   const out = path.join(tmp, 'requeue-out');
-  const w = await startWorker('requeue', 'impatient', '--shutdown-timeout', '0.3');
+  const w = await startWorker('requeue', 'impatient', ['--shutdown-timeout', '0.3']);
   const ids = await enqueueRestore(
     queue,
     inputs.map((input) => ({ input, output: path.join(out, path.basename(input)), steps: 50 })), // seconds each
@@ -273,4 +283,32 @@ test('`restoregrad enqueue` queues one job per file of a folder and prints their
   expect((await run('--queue', 'cli', '--out', out, path.join(tmp, 'cli-in'))).code).toBe(2);
   const refused = await run('--redis', 'http://127.0.0.1:1', '--queue', 'cli', '--out', out, path.join(tmp, 'cli-in'));
   expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('E_INPUT') });
+});
+
+test('an image model restores a PNG file job and inline WebP bytes into images of the same size and format', async () => {
+  const { queue, events } = open('images');
+  await events.waitUntilReady();
+  const imageModel = path.join(tmp, 'image-tiny.safetensors');
+  const m = await createModel({ preset: 'image-tiny', seed: 1, threads: 1 });
+  await m.save(imageModel);
+  await m.dispose();
+  const photo = { data: Uint8Array.from({ length: 20 * 13 * 3 }, (_, i) => (i * 37) % 256), width: 20, height: 13, channels: 3 as const };
+  const png = path.join(tmp, 'photo.png');
+  await writeImage(png, photo);
+  const webp = await encodeImage(photo, 'webp');
+  await startWorker('images', 'painter', [], imageModel);
+  const output = path.join(tmp, 'images-out', 'photo.png');
+  const [fileId, inlineId] = await enqueueRestore(queue, [
+    { input: png, output, steps: 2 },
+    { data: webp.toString('base64'), steps: 2 },
+  ]);
+  const file = (await ((await queue.getJob(fileId)) as Job).waitUntilFinished(events)) as RestoreJobResult;
+  expect(file).toMatchObject({ output, pixels: 260, reused: false });
+  expect(await readImage(output)).toMatchObject({ width: 20, height: 13, channels: 3 });
+  const inline = (await ((await queue.getJob(inlineId)) as Job).waitUntilFinished(events)) as RestoreJobResult;
+  const bytes = Buffer.from(inline.data as string, 'base64');
+  expect(bytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
+  expect(await readImage(bytes)).toMatchObject({ width: 20, height: 13 });
+  const [bad] = await enqueueRestore(queue, [{ data: Buffer.from('GIF89a....').toString('base64') }]);
+  await expect(((await queue.getJob(bad)) as Job).waitUntilFinished(events)).rejects.toThrow(/^E_INPUT: inline job data is not a PNG/);
 });
