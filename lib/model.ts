@@ -8,6 +8,7 @@ import { cutChunks, joinChunks, planChunks } from './chunks';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
 import { BatchSampler, type PairSource } from './data/batches';
 import type { ImageDataset } from './data/images';
+import { resolveModelPath } from './defaults';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
 import type { Image } from './image/image';
 import {
@@ -153,6 +154,12 @@ export interface TrainResult {
   last: StepStats;
   /** True when a streamed data source ended before `steps`. */
   dataExhausted: boolean;
+}
+
+/** Options of {@link Model.save}. */
+export interface SaveOptions {
+  /** Only the EMA weights restoration uses (no optimiser state): a quarter of the size. Default false. */
+  weightsOnly?: boolean;
 }
 
 /** Options of {@link Model.restore}. */
@@ -390,11 +397,19 @@ export class Model implements AsyncDisposable {
     return single ? outputs[0] : outputs;
   }
 
-  /** Writes a checkpoint (weights, EMA, optimiser state, config) atomically. */
-  async save(path: string): Promise<void> {
+  /**
+   * Writes a checkpoint atomically: by default everything needed to resume training exactly
+   * (weights, EMA, optimiser state, config). With `weightsOnly` it holds only the EMA weights that
+   * restoration uses and the config, a quarter of the size: the form to ship a trained model in.
+   * A model loaded from such a file restores the same; training it starts a fresh optimiser.
+   */
+  async save(path: string, options: SaveOptions = {}): Promise<void> {
     this.ensureOpen();
     if (typeof path !== 'string' || path.length === 0) throw new InputError('path must be a non-empty string');
-    await this.handle.save(path).catch((e: unknown) => {
+    checkKeys(options, ['weightsOnly'], 'save options');
+    if (options.weightsOnly !== undefined && typeof options.weightsOnly !== 'boolean')
+      throw new InputError('weightsOnly must be a boolean');
+    await this.handle.save(path, options.weightsOnly ?? false).catch((e: unknown) => {
       throw fromNative(e);
     });
   }
@@ -488,12 +503,15 @@ export async function createModel(options: CreateModelOptions = {}): Promise<Mod
   return Model.open(handle, handle.create(JSON.stringify(config), device, seed), batching);
 }
 
-/** Loads a checkpoint written by {@link Model.save}; it resumes training where it stopped. */
+/**
+ * Loads a checkpoint written by {@link Model.save} (a full one resumes training where it stopped),
+ * or a shipped model by name: `'speech'`, `'image-denoise'`, `'image-derain'` (see `defaultModelNames`).
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   checkKeys(options, loadKeys, 'loadModel options');
   if (typeof path !== 'string' || path.length === 0) throw new InputError('path must be a non-empty string');
   const device = checkDevice(options.device);
   const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.load(path, device), batching);
+  return Model.open(handle, handle.load(resolveModelPath(path), device), batching);
 }

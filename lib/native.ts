@@ -29,7 +29,7 @@ export interface NativeCounters {
 export interface NativeModel {
   create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
   load(path: string, device: string): Promise<NativeInfo>;
-  save(path: string): Promise<void>;
+  save(path: string, weightsOnly: boolean): Promise<void>;
   trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
   restore(
     input: Float32Array,

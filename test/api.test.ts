@@ -133,6 +133,25 @@ describe('checkpoints', () => {
     await Promise.all([straight.dispose(), first.dispose(), resumed.dispose()]);
   });
 
+  test('a weights-only save is under a third of the size and restores as the model does', async () => {
+    const data = [tonePair(3000, 1), tonePair(3000, 2)];
+    const m = await createModel({ preset: 'speech-tiny', prior: 'learned', seed: 3, threads: 1 });
+    await m.train(data, { steps: 3, batchSize: 2 });
+    const full = path.join(tmp, 'full.safetensors');
+    const weights = path.join(tmp, 'weights.safetensors');
+    await m.save(full);
+    await m.save(weights, { weightsOnly: true });
+    expect(fs.statSync(weights).size).toBeLessThan(fs.statSync(full).size / 3);
+    const loaded = await loadModel(weights, { threads: 1 });
+    expect(loaded.step).toBe(3);
+    expect(loaded.config).toEqual(m.config);
+    const x = tonePair(2000, 5).degraded;
+    expect(equalArrays(await m.restore(x), await loaded.restore(x))).toBe(true);
+    await expect(m.save(weights, { weightsOnly: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'E_INPUT' });
+    await expect(m.save(weights, { weights: true } as never)).rejects.toMatchObject({ code: 'E_INPUT' });
+    await Promise.all([m.dispose(), loaded.dispose()]);
+  });
+
   test('checkpoints write atomically: no temporary file is left beside them', async () => {
     const m = await createModel({ preset: 'speech-tiny' });
     const dir = fs.mkdtempSync(path.join(tmp, 'atomic-'));

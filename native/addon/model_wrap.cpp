@@ -263,11 +263,13 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
   });
 }
 
-// save(path)
+// save(path, weightsOnly)
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
   const auto path = string_arg(info, 0, "path");
+  const auto contents = info.Length() > 1 && info[1].ToBoolean().Value() ? rg::CheckpointContents::Weights
+                                                                         : rg::CheckpointContents::Training;
   return schedule(info.Env(), [=](ModelState& s) -> Builder {
-    rg::save_checkpoint(require_model(s), path);
+    rg::save_checkpoint(require_model(s), path, contents);
     return [](Napi::Env env) { return env.Undefined(); };
   });
 }

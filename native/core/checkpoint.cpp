@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "error.h"
 #include "safetensors.h"
@@ -91,22 +92,28 @@ void remove_stale_temporaries(const std::string& path) {
 
 }  // namespace
 
-void save_checkpoint(Model& model, const std::string& path) {
+void save_checkpoint(Model& model, const std::string& path, CheckpointContents contents) {
   remove_stale_temporaries(path);
   std::map<std::string, torch::Tensor> tensors;
   const auto named = model.named_parameters();
   const auto& s = model.train_state();
+  const bool weights = contents == CheckpointContents::Weights;
   for (size_t i = 0; i < named.size(); ++i) {
     const auto& name = named[i].first;
+    if (weights) {
+      tensors["weights." + name] = s.ema[i];
+      continue;
+    }
     tensors["params." + name] = named[i].second.detach();
     tensors["ema." + name] = s.ema[i];
     tensors["adam_m." + name] = s.adam_m[i];
     tensors["adam_v." + name] = s.adam_v[i];
   }
-  tensors["rng"] = model.generator().get_state();
+  if (!weights) tensors["rng"] = model.generator().get_state();
   const std::map<std::string, std::string> meta = {
       {"format", kFormat},
       {"format_version", kFormatVersion},
+      {"contents", weights ? "weights" : "training"},
       {"config", json::dump(config_to_json(model.config()))},
       {"step", std::to_string(s.step)},
   };
@@ -135,12 +142,21 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
     throw Error(kCheckpoint, "checkpoint metadata 'step' is not a non-negative integer");
   }
 
+  // Files written before "contents" existed hold the training state.
+  const auto contents_it = file.metadata.find("contents");
+  const std::string contents = contents_it == file.metadata.end() ? "training" : contents_it->second;
+  if (contents != "training" && contents != "weights")
+    throw Error(kCheckpoint, "checkpoint metadata 'contents' must be 'training' or 'weights', got '" + contents + "'");
+  const bool weights = contents == "weights";
+  const std::vector<std::string> prefixes = weights ? std::vector<std::string>{"weights."}
+                                                    : std::vector<std::string>{"params.", "ema.", "adam_m.", "adam_v."};
+
   // A valid config may describe billions of parameters: without this check a file of a few
   // hundred bytes could make the model below allocate tens of GB before its tensors are looked
   // at. The file must hold every float32 value of the model under each prefix, so the model costs
   // no more memory than the file already does.
   const int64_t implied = implied_parameters(config);
-  for (const std::string prefix : {"params.", "ema.", "adam_m.", "adam_v."}) {
+  for (const auto& prefix : prefixes) {
     int64_t held = 0;
     for (auto it = file.tensors.lower_bound(prefix); it != file.tensors.end() && it->first.rfind(prefix, 0) == 0; ++it)
       if (it->second.scalar_type() == torch::kFloat) held += it->second.numel();
@@ -150,7 +166,8 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
   }
 
   auto model = std::make_unique<Model>(config, device, 0);
-  std::set<std::string> expected = {"rng"};
+  std::set<std::string> expected = {};
+  if (!weights) expected.insert("rng");
   const auto take = [&](const std::string& name, const torch::Tensor& like) {
     const auto it = file.tensors.find(name);
     if (it == file.tensors.end()) throw Error(kCheckpoint, "checkpoint lacks tensor '" + name + "'");
@@ -167,6 +184,12 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
   auto& s = model->train_state();
   for (size_t i = 0; i < named.size(); ++i) {
     const auto& [name, p] = named[i];
+    if (weights) {
+      // Restoring uses these weights as they are; training from them starts a fresh optimiser.
+      p.copy_(take("weights." + name, p));
+      s.ema[i].copy_(p);
+      continue;
+    }
     p.copy_(take("params." + name, p));
     s.ema[i].copy_(take("ema." + name, p));
     s.adam_m[i].copy_(take("adam_m." + name, p));
@@ -174,6 +197,8 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
   }
   for (const auto& [name, t] : file.tensors)
     if (!expected.count(name)) throw Error(kCheckpoint, "checkpoint has unexpected tensor '" + name + "'");
+  s.step = step;
+  if (weights) return model;
   const auto rng = file.tensors.find("rng");
   if (rng == file.tensors.end()) throw Error(kCheckpoint, "checkpoint lacks tensor 'rng'");
   try {
@@ -186,7 +211,6 @@ std::unique_ptr<Model> load_checkpoint(const std::string& path, torch::Device de
   const at::mt19937_data_pod mt = at::check_generator<at::CPUGeneratorImpl>(model->generator())->engine().data();
   if (int64_t{mt.left_} + int64_t{mt.next_} > 625)
     throw Error(kCheckpoint, "checkpoint tensor 'rng' is not a valid generator state");
-  s.step = step;
   return model;
 }
 

@@ -3,9 +3,11 @@
 #pragma once
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 
+#include "checkpoint.h"
 #include "config.h"
 #include "error.h"
 #include "json.h"
@@ -35,6 +37,11 @@ class Args {
     std::stringstream text;
     text << f.rdbuf();
     return rg::config_from_json(rg::json::parse(text.str()));
+  }
+  // A new model of the --config file, or (--init CHECKPOINT) a trained one to go on training.
+  std::unique_ptr<rg::Model> model(torch::Device device) const {
+    if (has("init")) return rg::load_checkpoint(get("init"), device);
+    return std::make_unique<rg::Model>(config(), device, std::stoull(get("seed", "1")));
   }
 
  private:

@@ -1,9 +1,11 @@
 // rg_train: trains a model from raw audio files with no Node, for GPU machines and long runs.
 // Speech and noise are 16-bit little-endian mono PCM, concatenated; training mixes random crops at
 // random SNRs. Every --eval-every steps a fixed test set is restored with the 6- and 3-step
-// schedules and scored by SI-SDR (DIR/log.csv), and DIR/model.safetensors is saved atomically.
+// schedules and scored by SI-SDR (DIR/log.csv), and DIR/model.safetensors (and its
+// weights alone, DIR/weights.safetensors) is saved atomically.
 // At the end the restored test set is written as 16-bit PCM like the inputs (DIR/restored6.i16,
-// DIR/restored3.i16) for other metrics. --max-seconds ends training early, as if at its last step.
+// DIR/restored3.i16) for other metrics. --max-seconds ends training early, as if at its last step;
+// --init CHECKPOINT goes on training a saved model (its config; a fresh optimiser for weights alone).
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
@@ -92,7 +94,9 @@ int main(int argc, char** argv) {
     const rgtool::Args a(argc, argv);
     at::set_num_threads(std::stoi(a.get("threads", "4")));
     const torch::Device device(a.get("device", "cpu"));
-    const auto config = a.config();
+    const auto model_ptr = a.model(device);
+    auto& model = *model_ptr;
+    const auto config = model.config();
     int steps = std::stoi(a.get("steps"));
     const int batch = std::stoi(a.get("batch", "16"));
     const int crop = std::stoi(a.get("crop", "15872")), every = std::stoi(a.get("eval-every", "500"));
@@ -114,7 +118,6 @@ int main(int argc, char** argv) {
     for (size_t i = 0, off = 0; i < lengths.size(); off += lengths[i], ++i)
       std::copy(test_noisy.begin() + off, test_noisy.begin() + off + lengths[i], noisy_batch[i].data_ptr<float>());
 
-    rg::Model model(config, device, std::stoull(a.get("seed", "1")));
     std::ofstream log(out + "/log.csv");
     log << "step,seconds,loss,diffusion,mse,sigma_post,sigma_prior,si_sdr6,si_sdr3\n";
     const auto evaluate = [&](const std::vector<double>& betas, torch::Tensor* keep) {
@@ -146,6 +149,7 @@ int main(int argc, char** argv) {
                     secs, st.loss, s6, s3);
         std::fflush(stdout);
         rg::save_checkpoint(model, out + "/model.safetensors");  // atomic: a crash keeps the last one
+        rg::save_checkpoint(model, out + "/weights.safetensors", rg::CheckpointContents::Weights);
       }
     }
     for (const auto& [name, betas] : {std::pair{"6", config.fast_betas}, std::pair{"3", config.fast3_betas}}) {

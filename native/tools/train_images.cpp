@@ -4,7 +4,9 @@
 // does: Gaussian noise of a σ drawn from --sigma, rounded and clipped to 8 bits; or rain, a
 // random crop of a packed opacity layer screened over the patch (v + (255 − v)·a, rounded).
 // Every --eval-every steps the fixed test set is restored with the config's DDIM steps and its
-// fast steps and scored by RGB PSNR (DIR/log.csv); DIR/model.safetensors is saved atomically.
+// fast steps and scored by RGB PSNR (DIR/log.csv); DIR/model.safetensors (and its
+// weights alone, DIR/weights.safetensors) is saved atomically. --init CHECKPOINT goes on training
+// a saved model.
 #include <ATen/Parallel.h>
 
 #include <chrono>
@@ -92,7 +94,9 @@ int main(int argc, char** argv) {
     at::set_num_threads(std::stoi(a.get("threads", "4")));
     torch::manual_seed(std::stoull(a.get("seed", "1")));
     const torch::Device device(a.get("device", "cpu"));
-    const auto config = a.config();
+    const auto model_ptr = a.model(device);
+    auto& model = *model_ptr;
+    const auto config = model.config();
     if (!config.image()) throw rg::Error(rg::kInput, "rg_train_images trains image models (config.modality 'image')");
     int steps = std::stoi(a.get("steps"));
     const int batch = std::stoi(a.get("batch", "32")), every = std::stoi(a.get("eval-every", "500"));
@@ -117,7 +121,6 @@ int main(int argc, char** argv) {
     std::printf("test set: %lld pictures, input PSNR %.2f dB\n", static_cast<long long>(test_clean.size(0)),
                 input_psnr);
 
-    rg::Model model(config, device, std::stoull(a.get("seed", "1")));
     std::ofstream log(out + "/log.csv");
     log << "step,seconds,loss,diffusion,mse,sigma_post,sigma_prior,psnr_input,psnr_full,psnr_fast\n";
     const auto evaluate = [&](int ddim_steps) {
@@ -146,6 +149,7 @@ int main(int argc, char** argv) {
                     config.ddim_fast_steps, input_psnr);
         std::fflush(stdout);
         rg::save_checkpoint(model, out + "/model.safetensors");  // atomic: a crash keeps the last one
+        rg::save_checkpoint(model, out + "/weights.safetensors", rg::CheckpointContents::Weights);
       }
     }
     return 0;
