@@ -30,6 +30,22 @@ test('train, resume and restore through the command line', async () => {
   const out = fs.readdirSync(path.join(tmp, 'out')).sort();
   expect(out).toEqual(['0.wav', '1.wav', '2.wav']);
   expect(decodeWav(fs.readFileSync(path.join(tmp, 'out/1.wav'))).samples.length).toBe(3000);
+
+  // One input into one named file, the same bytes as in the folder; misuses of -o are refused.
+  const single = path.join(tmp, 'single/restored.wav');
+  await run('node', [cli, 'restore', '--model', model, '-o', single, path.join(tmp, 'data/noisy/1.wav')]);
+  expect(fs.readFileSync(single).equals(fs.readFileSync(path.join(tmp, 'out/1.wav')))).toBe(true);
+  const noisy = (i: number) => path.join(tmp, `data/noisy/${i}.wav`);
+  for (const [args, message] of [
+    [['-o', single, noisy(0), noisy(1)], /exactly one input file/],
+    [['-o', single, path.join(tmp, 'data/noisy')], /exactly one input file/],
+    [['-o', path.join(tmp, 'restored.mp3'), noisy(0)], /writes WAV/],
+  ] as const)
+    await expect(run('node', [cli, 'restore', '--model', model, ...args])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(message),
+    });
+  await expect(run('node', [cli, 'restore', '--model', model, '-o', single, '--out', tmp, noisy(0)])).rejects.toMatchObject({ code: 2 });
 });
 
 test('bad flags and bad files exit non-zero with a message', async () => {

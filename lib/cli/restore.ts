@@ -11,8 +11,12 @@ import { ProgressBar } from './progress';
 
 /** Options of {@link restoreFiles}. */
 export interface RestoreFilesOptions {
+  /** The checkpoint. */
   model: string;
-  out: string;
+  /** Folder of the outputs, named as their inputs; or `output`. */
+  out?: string;
+  /** The output file of a single input (its extension picks an image's format). */
+  output?: string;
   inputs: string[];
   /** Sampling steps (default: the model's: 6 for speech, `config.ddimSteps` for images). */
   steps?: number;
@@ -34,19 +38,25 @@ export interface RestoreFilesOptions {
  * written to a temporary name and renamed, so it is never seen half-written.
  */
 export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
+  if ((o.out === undefined) === (o.output === undefined)) throw new InputError('name either an output folder or one output file');
   const pool = await RestorePool.open({ model: o.model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
   try {
     const image = pool.config.modality === 'image';
     if (!image && (o.eta !== undefined || o.stride !== undefined)) throw new InputError('--eta and --stride are for image models');
     const files = image ? listInputs(o.inputs, Object.keys(imageExtensions), 'PNG, JPEG or WebP') : listInputs(o.inputs, ['.wav'], 'WAV');
-    fs.mkdirSync(o.out, { recursive: true });
+    if (o.output !== undefined && (o.inputs.length !== 1 || files.length !== 1 || fs.statSync(o.inputs[0]).isDirectory()))
+      throw new InputError('an output file takes exactly one input file; name an output folder for more');
+    if (o.output !== undefined && !image && path.extname(o.output).toLowerCase() !== '.wav')
+      throw new InputError(`a speech model writes WAV: name the output file *.wav, not '${o.output}'`);
+    const targetOf = (file: string) => o.output ?? path.join(o.out as string, path.basename(file));
+    fs.mkdirSync(path.dirname(targetOf(files[0])), { recursive: true });
     const bar = new ProgressBar('restoring', files.length);
     let next = 0;
     let done = 0;
     const restoreNext = async (): Promise<void> => {
       for (let i = next++; i < files.length; i = next++) {
         const file = files[i];
-        const target = path.join(o.out, path.basename(file));
+        const target = targetOf(file);
         // Every file keeps the seed it would have alone, whatever restores beside it.
         if (image) {
           // The worker reads the file; the model's errors name it.
