@@ -80,6 +80,11 @@ export interface ModelConfig {
   ddimEta: number;
   /** Stride of the overlapping patch grid when restoring whole images. */
   patchStride: number;
+  /**
+   * What the image UNet predicts: `epsilon`, the noise (WeatherDiff), or `v` = √ᾱ·ε − √(1−ᾱ)·x0
+   * (Salimans & Ho), whose target still carries the clean image where the noise dominates.
+   */
+  imageTarget: 'epsilon' | 'v';
   /** Default Adam learning rate. */
   lr: number;
   /** Gradient-norm clipping threshold (0: none). */
@@ -127,12 +132,13 @@ const base: ModelConfig = {
   ddimFastSteps: 10,
   ddimEta: 0,
   patchStride: 16,
+  imageTarget: 'epsilon',
   lr: 2e-4,
   gradClip: 1,
   emaDecay: 0.999,
 };
 
-/** WeatherDiff64: 64×64 patches, width 128, 2 blocks a level, attention at 16×16, T = 1000, linear β 1e-4..0.02. */
+/** WeatherDiff64: 64×64 patches, width 128, 2 blocks a level, attention at 16×16, T = 1000, linear β 1e-4..0.02; a v target. */
 const imageBase: ModelConfig = {
   ...base,
   modality: 'image',
@@ -140,6 +146,8 @@ const imageBase: ModelConfig = {
   betaStart: 1e-4,
   betaEnd: 0.02,
   lr: 2e-5,
+  // WeatherDiff predicts ε; v trains far faster here (bench/results/default-models-gpu.md).
+  imageTarget: 'v',
 };
 
 /**
@@ -298,6 +306,8 @@ function validateImageFields(c: ModelConfig): void {
   const divisor = 2 ** (c.unetMultipliers.length - 1);
   if (c.patchSize % divisor !== 0) throw new ConfigError(`config.patchSize must be a multiple of 2^(levels − 1) = ${divisor}`);
   if (c.patchStride > c.patchSize) throw new ConfigError('config.patchStride must not exceed config.patchSize');
+  if (c.imageTarget !== 'epsilon' && c.imageTarget !== 'v')
+    throw new ConfigError(`config.imageTarget must be 'epsilon' or 'v', got '${String(c.imageTarget)}'`);
   // Speech schedules may be shorter than the image step counts, which they do not use.
   if (c.modality === 'image' && (c.ddimSteps > c.trainSteps || c.ddimFastSteps > c.trainSteps))
     throw new ConfigError('config.ddimSteps and config.ddimFastSteps must not exceed config.trainSteps');

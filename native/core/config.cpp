@@ -154,6 +154,9 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       RG_INT("ddimFastSteps", ddim_fast_steps),
       RG_NUM("ddimEta", ddim_eta),
       RG_INT("patchStride", patch_stride),
+      {"imageTarget",
+       {[](const ModelConfig& c) { return json::Value(c.image_target); },
+        [](ModelConfig& c, const json::Value& v) { c.image_target = v.as_string(); }}},
       RG_NUM("lr", lr),
       RG_NUM("gradClip", grad_clip),
       RG_NUM("emaDecay", ema_decay),
@@ -184,6 +187,7 @@ void validate_image_fields(const ModelConfig& c) {
   require(c.ddim_steps >= 1 && c.ddim_steps <= most_steps, "ddimSteps must be in [1, trainSteps]");
   require(c.ddim_fast_steps >= 1 && c.ddim_fast_steps <= most_steps, "ddimFastSteps must be in [1, trainSteps]");
   require(c.ddim_eta >= 0 && c.ddim_eta <= 1, "ddimEta must be in [0, 1]");
+  require(c.image_target == "epsilon" || c.image_target == "v", "imageTarget must be 'epsilon' or 'v'");
   require(c.patch_stride >= 1 && c.patch_stride <= c.patch_size, "patchStride must be in [1, patchSize]");
 }
 

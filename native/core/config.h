@@ -61,6 +61,9 @@ struct ModelConfig {
   int ddim_fast_steps = 10;  // RestoreGrad
   double ddim_eta = 0.0;     // 0: deterministic DDIM; 1: DDPM-like ancestral noise
   int patch_stride = 16;
+  // What the UNet predicts: "epsilon", the noise (WeatherDiff), or "v" = √ᾱ·ε − √(1−ᾱ)·x0
+  // (Salimans & Ho 2022), whose target carries x0 at large t, where ε's holds almost none of it.
+  std::string image_target = "epsilon";
 
   // Training.
   double lr = 2e-4;

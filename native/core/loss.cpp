@@ -36,9 +36,11 @@ Diffused diffuse(const torch::Tensor& x0, const torch::Tensor& y, const torch::T
   return d;
 }
 
-Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps) {
+Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps,
+                       bool v_target) {
   const auto ab = alpha_bar.view({-1, 1, 1, 1});
-  return {ab.sqrt() * x0 + (1 - ab).sqrt() * eps, eps};
+  const auto a = ab.sqrt(), s = (1 - ab).sqrt();
+  return {a * x0 + s * eps, v_target ? a * eps - s * x0 : eps};
 }
 
 LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& t,
@@ -51,7 +53,8 @@ LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Te
   const auto& sched = model.schedule();
   const auto alpha_bar =
       torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
-  const auto d = cfg.image() ? diffuse_image(x0, alpha_bar, eps) : diffuse(x0, y, alpha_bar, eps);
+  const auto d =
+      cfg.image() ? diffuse_image(x0, alpha_bar, eps, cfg.image_target == "v") : diffuse(x0, y, alpha_bar, eps);
   const auto steps = t.to(x0.device());
   const auto predicted =
       cfg.image() ? model.unet()->forward(d.x_t, y, steps) : model.denoiser()->forward(d.x_t, spec, steps);

@@ -29,9 +29,10 @@ struct Diffused {
 Diffused diffuse(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& alpha_bar,
                  const torch::Tensor& eps);
 
-// Images: the DDPM forward process with ε = σ_post ⊙ n: x_t = √ᾱ x0 + √(1 − ᾱ) ε, target ε.
-// x0, eps: [B, C, H, W]; alpha_bar: [B].
-Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps);
+// Images: the DDPM forward process with ε = σ_post ⊙ n: x_t = √ᾱ x0 + √(1 − ᾱ) ε, target ε or
+// (v_target) v = √ᾱ ε − √(1 − ᾱ) x0. x0, eps: [B, C, H, W]; alpha_bar: [B].
+Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps,
+                       bool v_target);
 
 struct LossSummary {
   LossTerms terms;
