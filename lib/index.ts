@@ -15,6 +15,7 @@ export type { MixOptions } from './data/folders';
 export { mix, mixedSpeech, pairedFolders } from './data/folders';
 export type { ImageBatch, ImageDataset, ImagePair, ImagePatchOptions } from './data/images';
 export { degradedImages, ImagePatchSampler, pairedImageFolders } from './data/images';
+export { type DefaultModelName, defaultModelNames } from './defaults';
 export * from './errors';
 export type { SideBySideOptions } from './image/compose';
 export { sideBySide } from './image/compose';

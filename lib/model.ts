@@ -8,6 +8,7 @@ import { cutChunks, joinChunks, planChunks } from './chunks';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
 import { BatchSampler, type PairSource } from './data/batches';
 import type { ImageDataset } from './data/images';
+import { resolveModelPath } from './defaults';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
 import type { Image } from './image/image';
 import {
@@ -504,7 +505,8 @@ export async function createModel(options: CreateModelOptions = {}): Promise<Mod
 
 /**
  * Loads a checkpoint written by {@link Model.save}: a full one resumes training where it stopped;
- * a weights-only one restores the same and trains on with a fresh optimiser.
+ * a weights-only one restores the same and trains on with a fresh optimiser. A shipped model is
+ * opened by its name (`'image-denoise'`, see `defaultModelNames`).
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   checkKeys(options, loadKeys, 'loadModel options');
@@ -512,5 +514,5 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const device = checkDevice(options.device);
   const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.load(path, device), batching);
+  return Model.open(handle, handle.load(resolveModelPath(path), device), batching);
 }

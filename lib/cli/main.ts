@@ -27,11 +27,12 @@ commands:
            with DIR/noise/train (the layout of scripts/prepare-data.sh); image presets
            (--preset image-tiny|image-small|image-base [--degradation noise:25|rain]) train on
            DIR/clean + DIR/degraded, or on the images of DIR/images/train or DIR degraded on the fly
-  restore  --model MODEL.safetensors (--out DIR | -o FILE) [--steps N] [--seed N] [--workers N]
+  restore  [--model MODEL] (--out DIR | -o FILE) [--steps N] [--seed N] [--workers N]
            [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
            restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
            directly inside a named folder, into DIR on N worker threads, or one input file into
-           FILE; --eta and --stride (DDIM η, patch stride) are for images
+           FILE; MODEL is a checkpoint or the shipped image-denoise, the default for images;
+           --eta and --stride (DDIM η, patch stride) are for images
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
@@ -104,8 +105,8 @@ async function main(argv: string[]): Promise<void> {
           stride: { type: 'string' },
         },
       });
-      if (!values.model || (values.out === undefined) === (values.output === undefined) || positionals.length === 0)
-        throw new UsageError('restore needs --model, either --out DIR or -o FILE, and at least one input');
+      if ((values.out === undefined) === (values.output === undefined) || positionals.length === 0)
+        throw new UsageError('restore needs either --out DIR or -o FILE, and at least one input');
       await restoreFiles({
         model: values.model,
         out: values.out,

@@ -3,16 +3,27 @@ import * as path from 'node:path';
 
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
+import type { DefaultModelName } from '../defaults';
 import { InputError } from '../errors';
 import { imageExtensions, writeImage } from '../image/io';
 import { listInputs } from '../inputs';
 import { RestorePool } from '../pool';
 import { ProgressBar } from './progress';
 
+/**
+ * The shipped model for these inputs when none is named: `image-denoise` when every input is an
+ * image (folders by the files inside). Speech has no shipped model yet.
+ */
+export function defaultModelForInputs(inputs: readonly string[]): DefaultModelName {
+  const files = listInputs(inputs, ['.wav', ...Object.keys(imageExtensions)], 'WAV or image');
+  if (files.every((f) => path.extname(f).toLowerCase() in imageExtensions)) return 'image-denoise';
+  throw new InputError('name --model: the only shipped model, image-denoise, restores PNG, JPEG and WebP images');
+}
+
 /** Options of {@link restoreFiles}. */
 export interface RestoreFilesOptions {
-  /** The checkpoint. */
-  model: string;
+  /** A checkpoint or a shipped model's name; default: `image-denoise` for images. */
+  model?: string;
   /** Folder of the outputs, named as their inputs; or `output`. */
   out?: string;
   /** The output file of a single input (its extension picks an image's format). */
@@ -39,7 +50,8 @@ export interface RestoreFilesOptions {
  */
 export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
   if ((o.out === undefined) === (o.output === undefined)) throw new InputError('name either an output folder or one output file');
-  const pool = await RestorePool.open({ model: o.model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
+  const model = o.model ?? defaultModelForInputs(o.inputs);
+  const pool = await RestorePool.open({ model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
   try {
     const image = pool.config.modality === 'image';
     if (!image && (o.eta !== undefined || o.stride !== undefined)) throw new InputError('--eta and --stride are for image models');

@@ -1,0 +1,29 @@
+/**
+ * The trained models shipped in the package (`models/`, each with its card in `models/README.md`),
+ * opened by name wherever a checkpoint path is taken: `loadModel('image-denoise')`,
+ * `RestorePool.open({ model: 'image-denoise' })`, `restoregrad restore --model image-denoise`.
+ */
+import * as path from 'node:path';
+
+/** Names of the shipped models. */
+export const defaultModelNames = ['image-denoise'] as const;
+
+/** A shipped model's name: `image-denoise` (photos with Gaussian noise). */
+export type DefaultModelName = (typeof defaultModelNames)[number];
+
+/** The folder holding the shipped models and their cards. */
+export const modelsDir = path.join(__dirname, '..', 'models');
+
+/** True for the names of the shipped models. */
+export function isDefaultModelName(name: unknown): name is DefaultModelName {
+  return typeof name === 'string' && (defaultModelNames as readonly string[]).includes(name);
+}
+
+/**
+ * The checkpoint a model argument names: a shipped model's file for one of
+ * {@link defaultModelNames} (write `./image-denoise` for a file of that name in the working directory),
+ * anything else unchanged.
+ */
+export function resolveModelPath(model: string): string {
+  return isDefaultModelName(model) ? path.join(modelsDir, `${model}.safetensors`) : model;
+}
