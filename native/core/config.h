@@ -73,6 +73,7 @@ struct ModelConfig {
   int cond_bins() const { return n_fft / 2 + 1; }
   bool learned() const { return prior == PriorKind::Learned; }
   bool image() const { return modality == Modality::Image; }
+  bool v_target() const { return image_target == "v"; }
   // Downsamplings of the UNet: patch sides must be multiples of 2^(levels − 1).
   int unet_levels() const { return static_cast<int>(unet_multipliers.size()); }
 };

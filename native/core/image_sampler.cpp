@@ -131,7 +131,6 @@ torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const I
   auto x = gaussian(gen, y.sizes(), device) * sigma;
 
   const auto& alpha_bar = model.schedule().alpha_bar;
-  const bool v_target = cfg.image_target == "v";
   for (int k = steps - 1; k >= 0; --k) {
     if (options.cancel && options.cancel->load()) throw Error(kAborted, "restoration aborted");
     auto eps = torch::zeros_like(x);
@@ -145,7 +144,7 @@ torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const I
     eps.mul_(inv_weights);
     const double at = alpha_bar[t[k]], an = k > 0 ? alpha_bar[t[k - 1]] : 1.0;
     // A v-network's estimate (averaged like ε̂: the map is linear) gives ε̂ = √(1−ᾱ)·x_t + √ᾱ·v̂.
-    if (v_target) eps = std::sqrt(1 - at) * x + std::sqrt(at) * eps;
+    if (cfg.v_target()) eps = std::sqrt(1 - at) * x + std::sqrt(at) * eps;
     // DDIM (Song et al.): x̂0 from the averaged ε̂, then the step to the previous visited t. With
     // η > 0 part of ε̂ is replaced by fresh noise, drawn from the prior N(0, Σ_prior).
     auto x0 = (x - std::sqrt(1 - at) * eps) / std::sqrt(at);

@@ -53,8 +53,7 @@ LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Te
   const auto& sched = model.schedule();
   const auto alpha_bar =
       torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
-  const auto d =
-      cfg.image() ? diffuse_image(x0, alpha_bar, eps, cfg.image_target == "v") : diffuse(x0, y, alpha_bar, eps);
+  const auto d = cfg.image() ? diffuse_image(x0, alpha_bar, eps, cfg.v_target()) : diffuse(x0, y, alpha_bar, eps);
   const auto steps = t.to(x0.device());
   const auto predicted =
       cfg.image() ? model.unet()->forward(d.x_t, y, steps) : model.denoiser()->forward(d.x_t, spec, steps);

@@ -8,25 +8,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include "checkpoint.h"
 #include "error.h"
 #include "image_sampler.h"
+#include "pictures.h"
 
 namespace {
-
-torch::Tensor first_picture(const std::string& path, int64_t side) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw rg::Error(rg::kIo, "cannot open " + path);
-  std::string bytes(static_cast<size_t>(3 * side * side), '\0');
-  if (!f.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-    throw rg::Error(rg::kInput, path + " holds no " + std::to_string(side) + "² RGB picture");
-  return torch::from_blob(bytes.data(), {3, side, side}, torch::kUInt8).to(torch::kFloat) / 255;
-}
 
 double psnr(const torch::Tensor& a, const torch::Tensor& b) {
   return 10 * std::log10(1.0 / std::max((a - b).pow(2).mean().item<double>(), 1e-12));
@@ -41,8 +31,10 @@ int main(int argc, char** argv) {
     torch::manual_seed(1);
     auto model = rg::load_checkpoint(argv[1], torch::kCPU);
     const int64_t side = std::stoi(argv[4]), crop = std::min<int64_t>(96, side), P = model->config().patch_size;
-    const auto clean = first_picture(argv[2], side).narrow(1, 0, crop).narrow(2, 0, crop);
-    const auto degraded = first_picture(argv[3], side).narrow(1, 0, crop).narrow(2, 0, crop);
+    const auto clean =
+        (rgtool::read_pictures(argv[2], 3, side)[0].to(torch::kFloat) / 255).narrow(1, 0, crop).narrow(2, 0, crop);
+    const auto degraded =
+        (rgtool::read_pictures(argv[3], 3, side)[0].to(torch::kFloat) / 255).narrow(1, 0, crop).narrow(2, 0, crop);
     std::printf("degraded crop: %.2f dB\n", psnr(degraded, clean));
 
     c10::InferenceMode inference;
@@ -58,7 +50,9 @@ int main(int argc, char** argv) {
       const auto x_t = std::sqrt(ab) * x0 + std::sqrt(1 - ab) * torch::randn_like(x0) * sigma;
       std::printf("| %d | %.4f |", t, std::sqrt(ab));
       for (const auto& cond : {y, torch::zeros_like(y), x0}) {
-        const auto eps = unet->forward_embedded(x_t, cond, unet->embed(torch::tensor({int64_t{t}})));
+        const auto out = unet->forward_embedded(x_t, cond, unet->embed(torch::tensor({int64_t{t}})));
+        // A v-network's output gives ε̂ = √(1−ᾱ)·x_t + √ᾱ·v̂, as the sampler takes it.
+        const auto eps = model->config().v_target() ? std::sqrt(1 - ab) * x_t + std::sqrt(ab) * out : out;
         const auto x0_hat = ((x_t - std::sqrt(1 - ab) * eps) / std::sqrt(ab)).clamp(-1, 1);
         std::printf(" %.2f |", psnr((x0_hat + 1) / 2, (x0 + 1) / 2));
       }

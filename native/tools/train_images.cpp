@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -24,24 +23,10 @@
 #include "image_sampler.h"
 #include "json.h"
 #include "model.h"
+#include "pictures.h"
 #include "trainer.h"
 
 namespace {
-
-// A packed file of square 8-bit pictures, [N, C, side, side].
-torch::Tensor read_u8(const std::string& path, int64_t channels, int64_t side) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw rg::Error(rg::kIo, "cannot open " + path);
-  std::stringstream bytes;
-  bytes << f.rdbuf();
-  const std::string s = bytes.str();
-  const int64_t item = channels * side * side;
-  if (s.empty() || s.size() % item != 0)
-    throw rg::Error(rg::kInput, path + ": " + std::to_string(s.size()) + " bytes is not a whole number of " +
-                                    std::to_string(channels) + "×" + std::to_string(side) + "² pictures");
-  const int64_t n = static_cast<int64_t>(s.size()) / item;
-  return torch::from_blob(const_cast<char*>(s.data()), {n, channels, side, side}, torch::kUInt8).clone();
-}
 
 double psnr(const torch::Tensor& a, const torch::Tensor& b) {
   // On 8-bit values, as the TypeScript metrics see written files.
@@ -105,15 +90,15 @@ int main(int argc, char** argv) {
     const std::string out = a.get("out");
 
     PatchDrawer drawer;
-    drawer.pictures = read_u8(a.get("train"), 3, std::stoi(a.get("train-side")));
-    if (a.has("rain")) drawer.rain = read_u8(a.get("rain"), 1, std::stoi(a.get("rain-side")));
+    drawer.pictures = rgtool::read_pictures(a.get("train"), 3, std::stoi(a.get("train-side")));
+    if (a.has("rain")) drawer.rain = rgtool::read_pictures(a.get("rain"), 1, std::stoi(a.get("rain-side")));
     std::istringstream sigmas(a.get("sigma", "25,25"));
     char comma;
     sigmas >> drawer.sigma_lo >> comma >> drawer.sigma_hi;
     drawer.rng.seed(std::stoull(a.get("seed", "1")));
     const int64_t test_side = std::stoi(a.get("test-side"));
-    const auto test_clean = read_u8(a.get("test-clean"), 3, test_side).to(torch::kFloat) / 255;
-    const auto test_degraded = read_u8(a.get("test-degraded"), 3, test_side).to(torch::kFloat) / 255;
+    const auto test_clean = rgtool::read_pictures(a.get("test-clean"), 3, test_side).to(torch::kFloat) / 255;
+    const auto test_degraded = rgtool::read_pictures(a.get("test-degraded"), 3, test_side).to(torch::kFloat) / 255;
     if (test_clean.size(0) != test_degraded.size(0)) throw rg::Error(rg::kInput, "test sets differ in size");
     double input_psnr = 0;
     for (int64_t i = 0; i < test_clean.size(0); ++i) input_psnr += psnr(test_degraded[i], test_clean[i]);
