@@ -8,6 +8,7 @@ import { InputError } from '../errors';
 import { imageExtensions, writeImage } from '../image/io';
 import { listInputs } from '../inputs';
 import { RestorePool } from '../pool';
+import { writeFileAtomic } from '../write-atomic';
 import { ProgressBar } from './progress';
 
 /**
@@ -76,9 +77,7 @@ export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
         } else {
           const audio = await readWav(file);
           const restored = await pool.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
-          const temp = `${target}.tmp-${process.pid}`;
-          fs.writeFileSync(temp, encodeWav(restored, audio.sampleRate));
-          fs.renameSync(temp, target); // never a half-written output
+          await writeFileAtomic(target, encodeWav(restored, audio.sampleRate)); // never a half-written output
         }
         bar.update(++done, path.basename(file));
       }

@@ -8,6 +8,7 @@ import sharp, { type Metadata } from 'sharp';
 import { listFiles } from '../audio/files';
 import { InputError, IoError } from '../errors';
 import { checkInt, checkKeys } from '../validate';
+import { writeFileAtomic } from '../write-atomic';
 import { checkImage, type Image } from './image';
 
 /** The formats read and written. */
@@ -147,20 +148,10 @@ export async function encodeImage(image: Image, format: ImageFormat, options?: W
   return pipeline.toBuffer();
 }
 
-let writes = 0; // numbers the temporary files, so that concurrent writes never share one
-
 /**
  * Writes `image` to `file` in the format its extension names, through a temporary file and a
  * rename, so that a reader never sees a half-written image. `E_IO` when the folder is not writable.
  */
 export async function writeImage(file: string, image: Image, options?: WriteImageOptions): Promise<void> {
-  const bytes = await encodeImage(image, formatOf(file), options);
-  const temp = `${file}.tmp-${process.pid}-${++writes}`;
-  try {
-    await fs.promises.writeFile(temp, bytes);
-    await fs.promises.rename(temp, file);
-  } catch (e) {
-    await fs.promises.rm(temp, { force: true });
-    throw new IoError(`cannot write '${file}': ${(e as Error).message}`, { cause: e });
-  }
+  await writeFileAtomic(file, await encodeImage(image, formatOf(file), options));
 }

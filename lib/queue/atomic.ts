@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { IoError } from '../errors';
+import { writeFileAtomic } from '../write-atomic';
 
 /** The prefix of every temporary file of `jobId` for `output`: hidden, and naming both. */
 function tempPrefix(output: string, jobId: string): string {
@@ -33,26 +34,11 @@ export async function removeStaleTemps(output: string, jobId: string): Promise<v
 
 /** Writes `bytes` to `output` through a temporary file, fsync and rename; `E_IO` on failure, leaving no temporary file. */
 export async function writeAtomic(output: string, bytes: Uint8Array, jobId: string): Promise<void> {
-  const temp = `${tempPrefix(output, jobId)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.promises.mkdir(path.dirname(output), { recursive: true });
-    const file = await fs.promises.open(temp, 'wx');
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.promises.rename(temp, output);
-    // The rename itself survives a crash only once the folder is synced.
-    const dir = await fs.promises.open(path.dirname(output), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
   } catch (e) {
-    await fs.promises.rm(temp, { force: true });
     throw new IoError(`cannot write '${output}': ${(e as Error).message}`, { cause: e });
   }
+  const temp = `${tempPrefix(output, jobId)}${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await writeFileAtomic(output, bytes, { temp, durable: true });
 }
