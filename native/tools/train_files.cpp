@@ -4,8 +4,10 @@
 // schedules and scored by SI-SDR (DIR/log.csv), and DIR/model.safetensors (and its
 // weights alone, DIR/weights.safetensors) is saved atomically.
 // At the end the restored test set is written as 16-bit PCM like the inputs (DIR/restored6.i16,
-// DIR/restored3.i16) for other metrics. --max-seconds ends training early, as if at its last step;
-// --init CHECKPOINT goes on training a saved model (its config; a fresh optimiser for weights alone).
+// DIR/restored3.i16) for other metrics; with --keep-restored 1 also the 6-step restorations of
+// every evaluation (DIR/restored6-STEP.i16), to score other metrics against training steps.
+// --max-seconds ends training early, as if at its last step; --init CHECKPOINT goes on training a saved model (its
+// config; a fresh optimiser for weights alone).
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
@@ -65,6 +67,16 @@ double si_sdr(const float* ref, const float* est, int64_t n) {
   return 10 * std::log10(target / noise);
 }
 
+// The rows of a zero-padded batch, each cut to its length, as 16-bit PCM one after another.
+void write_pcm16(const std::string& path, const torch::Tensor& batch, const std::vector<int64_t>& lengths) {
+  std::ofstream f(path, std::ios::binary);
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    const auto pcm = (batch[i].narrow(0, 0, lengths[i]) * 32768).round().clamp(-32768, 32767).to(torch::kInt16);
+    f.write(reinterpret_cast<const char*>(pcm.data_ptr<int16_t>()), lengths[i] * sizeof(int16_t));
+  }
+  if (!f) throw rg::Error(rg::kIo, "cannot write " + path);
+}
+
 struct Mixer {
   std::vector<float> speech, noise;
   std::mt19937_64 rng;
@@ -103,6 +115,7 @@ int main(int argc, char** argv) {
     const double lr = std::stod(a.get("lr", "0"));
     const double max_seconds = std::stod(a.get("max-seconds", "1e18"));  // stop early, then save as usual
     const std::string out = a.get("out");
+    const bool keep_restored = a.get("keep-restored", "0") == "1";
 
     Mixer mixer{read_pcm16(a.get("speech")), read_pcm16(a.get("noise")),
                 std::mt19937_64(std::stoull(a.get("seed", "1")))};
@@ -134,6 +147,7 @@ int main(int argc, char** argv) {
     auto clean = torch::empty({batch, crop}), noisy = torch::empty({batch, crop});
     const auto t0 = std::chrono::steady_clock::now();
     rg::StepStats st;
+    torch::Tensor restored6, restored3;  // of the latest evaluation
     for (int step = 1; step <= steps; ++step) {
       for (int b = 0; b < batch; ++b) mixer.draw(clean[b].data_ptr<float>(), noisy[b].data_ptr<float>(), crop);
       st = rg::train_step(model, clean, noisy, lr);
@@ -141,7 +155,8 @@ int main(int argc, char** argv) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds;
       if (out_of_time) steps = step;
       if (step % every == 0 || step == steps) {
-        const double s6 = evaluate(config.fast_betas, nullptr), s3 = evaluate(config.fast3_betas, nullptr);
+        const double s6 = evaluate(config.fast_betas, &restored6), s3 = evaluate(config.fast3_betas, &restored3);
+        if (keep_restored) write_pcm16(out + "/restored6-" + std::to_string(step) + ".i16", restored6, lengths);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         log << step << ',' << secs << ',' << st.loss << ',' << st.dm << ',' << st.mse << ',' << st.sigma_post << ','
             << st.sigma_prior << ',' << s6 << ',' << s3 << std::endl;
@@ -152,15 +167,8 @@ int main(int argc, char** argv) {
         rg::save_checkpoint(model, out + "/weights.safetensors", rg::CheckpointContents::Weights);
       }
     }
-    for (const auto& [name, betas] : {std::pair{"6", config.fast_betas}, std::pair{"3", config.fast3_betas}}) {
-      torch::Tensor restored;
-      evaluate(betas, &restored);
-      std::ofstream f(out + "/restored" + name + ".i16", std::ios::binary);
-      for (size_t i = 0; i < lengths.size(); ++i) {
-        const auto pcm = (restored[i].narrow(0, 0, lengths[i]) * 32768).round().clamp(-32768, 32767).to(torch::kInt16);
-        f.write(reinterpret_cast<const char*>(pcm.data_ptr<int16_t>()), lengths[i] * sizeof(int16_t));
-      }
-    }
+    write_pcm16(out + "/restored6.i16", restored6, lengths);  // the last step always evaluates
+    write_pcm16(out + "/restored3.i16", restored3, lengths);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rg_train: %s\n", e.what());

@@ -27,7 +27,7 @@ const noisy = split(pcm('test-noisy.i16'));
     const model = await loadModel(modelPath);
     result.model = { path: modelPath, step: model.step, prior: model.config.prior };
     for (const steps of [6, 3]) {
-      const restored = await model.restore(noisy, { steps, seed: 0, batchSize: 4 });
+      const restored = await model.restore(noisy, { steps, seed: 0 });
       result[`restored${steps}`] = meanScores(restored.map((x, i) => score(clean[i], x, 16000)));
     }
     await model.dispose();
