@@ -27,9 +27,10 @@ say() { echo "setup-libtorch: $*" >&2; }
 
 # Everything a build from source needs on Debian. The BLAS and tcmalloc are not hard dependencies of
 # libtorch-dev, but LibTorch is several times slower with the reference BLAS and the native tests and
-# benchmarks link tcmalloc when present.
-APT_PACKAGES=(libtorch-dev libopenblas0-openmp libtcmalloc-minimal4 cmake g++ make)
-RUNTIME_PACKAGES=(libopenblas0-openmp libtcmalloc-minimal4)
+# benchmarks link tcmalloc when present. Gloo's headers (apart from libtorch-dev) enable
+# data-parallel training.
+APT_PACKAGES=(libtorch-dev libopenblas0-openmp libtcmalloc-minimal4 libgloo-dev cmake g++ make)
+RUNTIME_PACKAGES=(libopenblas0-openmp libtcmalloc-minimal4 libgloo-dev)
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; }
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2> /dev/null)" = "install ok installed" ]; }
@@ -134,7 +135,8 @@ if command -v dpkg > /dev/null && [[ "$(dpkg -S "$torch_dir/TorchConfig.cmake" 2
 fi
 say "LibTorch ${version:-(unknown version)} from $origin: $torch_dir"
 
-# The Debian LibTorch should run on OpenBLAS with OpenMP, and tcmalloc serves the native tests.
+# The Debian LibTorch should run on OpenBLAS with OpenMP, tcmalloc serves the native tests, and
+# data-parallel training builds against Gloo's headers.
 if [ -n "$debian" ]; then
   missing=()
   for p in "${RUNTIME_PACKAGES[@]}"; do deb_installed "$p" || missing+=("$p"); done

@@ -35,25 +35,48 @@ void ema_update(Model& model, const std::vector<torch::Tensor>& params) {
 
 }  // namespace
 
-StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr) {
+StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr,
+                     DataParallel* group) {
   if (clean.sizes() != degraded.sizes()) throw Error(kInput, "clean and degraded batches differ in shape");
+  const int64_t world = group ? group->world_size() : 1, rank = group ? group->rank() : 0;
+  const int64_t rows = clean.dim() > 0 ? clean.size(0) : 0, B = rows / world;
+  if (rows % world != 0)
+    throw Error(kInput, "a batch of " + std::to_string(rows) + " does not split evenly over " + std::to_string(world) +
+                            " ranks");
   const bool image = model.config().image();
-  const auto x0 = image ? model.prepare_image(clean, "clean") : model.prepare(clean, "clean");
-  const auto y = image ? model.prepare_image(degraded, "degraded") : model.prepare(degraded, "degraded");
-  const int64_t B = x0.size(0);
+  const auto mine = [&](const torch::Tensor& x) { return world == 1 ? x : x.narrow(0, rank * B, B); };
+  const auto x0 = image ? model.prepare_image(mine(clean), "clean") : model.prepare(mine(clean), "clean");
+  const auto y = image ? model.prepare_image(mine(degraded), "degraded") : model.prepare(mine(degraded), "degraded");
+  // Steps and noise are drawn for the whole batch, in one process's order, then sliced.
   auto& gen = model.generator();
-  const auto t = torch::randint(0, model.config().train_steps, {B}, gen, torch::kLong);
-  const auto n = gaussian(gen, x0.sizes(), model.device());
+  auto shape = x0.sizes().vec();
+  shape[0] = B * world;
+  const auto t = mine(torch::randint(0, model.config().train_steps, {B * world}, gen, torch::kLong));
+  const auto n = mine(gaussian(gen, shape, model.device()));
 
   model.set_training(true);
   const auto params = model.parameters();
   for (auto& p : params) p.mutable_grad() = torch::Tensor();
   const auto summary = training_loss(model, x0, y, t, n);
-  const double loss = summary.terms.total.item<double>();
+  auto stats = torch::stack({summary.terms.total, summary.terms.dm, summary.terms.mse, summary.terms.lr,
+                             summary.terms.pm, summary.sigma_post, summary.sigma_prior})
+                   .detach()
+                   .to(torch::kFloat32);
+  summary.terms.total.backward();
+  if (group) {
+    // Each rank's loss is a mean over its equal slice: the mean of the ranks' gradients is the
+    // whole batch's. The statistics ride along in the same all-reduce.
+    std::vector<torch::Tensor> tensors{stats};
+    for (const auto& p : params)
+      if (p.grad().defined()) tensors.push_back(p.mutable_grad());
+    group->average(tensors);
+  }
+  const auto s = stats.cpu();
+  const auto v = s.accessor<float, 1>();
+  const double loss = v[0];
   if (!std::isfinite(loss))
     throw Error(kNative,
                 "non-finite loss at step " + std::to_string(model.train_state().step + 1) + "; weights unchanged");
-  summary.terms.total.backward();
 
   StepStats st;
   const double clip = model.config().grad_clip;
@@ -65,12 +88,12 @@ StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tens
   }
   st.step = ++model.train_state().step;
   st.loss = loss;
-  st.dm = summary.terms.dm.item<double>();
-  st.mse = summary.terms.mse.item<double>();
-  st.lr_term = summary.terms.lr.item<double>();
-  st.pm = summary.terms.pm.item<double>();
-  st.sigma_post = summary.sigma_post.item<double>();
-  st.sigma_prior = summary.sigma_prior.item<double>();
+  st.dm = v[1];
+  st.mse = v[2];
+  st.lr_term = v[3];
+  st.pm = v[4];
+  st.sigma_post = v[5];
+  st.sigma_prior = v[6];
   return st;
 }
 

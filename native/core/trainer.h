@@ -2,6 +2,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "data_parallel.h"
 #include "model.h"
 
 namespace rg {
@@ -13,6 +14,10 @@ struct StepStats {
 
 // clean, degraded: [B, T] float32 (speech) or [B, C, H, W] patches with pixels in [0, 1] (images), equal shapes. lr <=
 // 0 takes the config's. A non-finite loss throws rg::Error(kNative) before any weight changes.
-StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr = 0);
+// With a group, clean and degraded are the whole global batch (B a multiple of the world size):
+// this rank trains on its slice, drawing the same steps and noise as one process would for those
+// rows; the statistics returned are the whole batch's.
+StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tensor& degraded, double lr = 0,
+                     DataParallel* group = nullptr);
 
 }  // namespace rg
