@@ -17,6 +17,7 @@ export type { ImageBatch, ImageDataset, ImagePair, ImagePatchOptions } from './d
 export { degradedImages, ImagePatchSampler, pairedImageFolders } from './data/images';
 export { type DefaultModelName, defaultModelNames } from './defaults';
 export * from './errors';
+export type { GroupMembership, GroupOptions } from './group';
 export type { SideBySideOptions } from './image/compose';
 export { sideBySide } from './image/compose';
 export type { Degradation, RainOptions, Range } from './image/degrade';

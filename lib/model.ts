@@ -10,6 +10,7 @@ import { BatchSampler, type PairSource } from './data/batches';
 import type { ImageDataset } from './data/images';
 import { resolveModelPath } from './defaults';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
+import { checkGroup, type Group, type GroupMembership, type GroupOptions } from './group';
 import type { Image } from './image/image';
 import {
   type AnyRestoreInput,
@@ -126,7 +127,7 @@ export interface TrainProgress extends StepStats {
 export interface TrainOptions {
   /** Optimisation steps to run. */
   steps: number;
-  /** Pairs per batch (default 8). */
+  /** Pairs per batch (default 8); in a data-parallel group the global batch, a multiple of the world size. */
   batchSize?: number;
   /** Samples per training crop, a multiple of the hop (default 62 hops: 15,872 samples at hop 256). Speech only: image models train on `config.patchSize` patches. */
   cropLength?: number;
@@ -140,7 +141,7 @@ export interface TrainOptions {
   progressIntervalMs?: number;
   /** Stops training after the current step with an {@link AbortError}. */
   signal?: AbortSignal;
-  /** Where to save checkpoints during training (atomically). */
+  /** Where to save checkpoints during training (atomically). In a group, give it to one rank only. */
   checkpointPath?: string;
   /** Save every this many steps (default: only at the end), when `checkpointPath` is set. */
   checkpointEvery?: number;
@@ -247,6 +248,7 @@ export class Model implements AsyncDisposable {
   /** The device the model lives on. */
   readonly device: string;
   private globalStep: number;
+  private joined?: Group;
   private disposed = false;
   private readonly imageWork = new Set<Promise<unknown>>();
   private readonly batcher: Batcher;
@@ -287,6 +289,33 @@ export class Model implements AsyncDisposable {
     return this.globalStep;
   }
 
+  /** The data-parallel group this model trains in, after {@link Model.joinGroup}. */
+  get group(): GroupMembership | undefined {
+    return this.joined && { rank: this.joined.rank, worldSize: this.joined.worldSize };
+  }
+
+  /**
+   * Joins a data-parallel training group of `worldSize` processes (on this machine or others) over
+   * LibTorch's c10d with the Gloo backend; resolves when every rank has joined. The model then
+   * holds rank 0's weights, optimiser and EMA state and step count, so every rank may start from
+   * the same preset or checkpoint, or the others from a fresh model of the same configuration
+   * (else all reject with `E_INPUT`). Each later {@link Model.train} step draws the whole global
+   * batch (`batchSize`, the same on every rank: give every rank the same data, seed and options),
+   * trains on this rank's slice and averages the gradients: W ranks give the result of one
+   * process on the same batches, up to float summation order. A rank that leaves or does not come
+   * makes the others reject with `E_NATIVE` after `timeoutMs`.
+   */
+  async joinGroup(options: GroupOptions): Promise<void> {
+    this.ensureOpen();
+    const g = checkGroup(options);
+    if (this.joined) throw new InputError('this model has already joined a group');
+    const step = await this.handle.joinGroup(g.host, g.port, g.rank, g.worldSize, g.timeoutMs).catch((e: unknown) => {
+      throw fromNative(e);
+    });
+    this.joined = g;
+    this.globalStep = step;
+  }
+
   /**
    * Trains on `{clean, degraded}` pairs: random crops, Adam, gradient clipping, EMA weights.
    * An array is sampled at random with replacement; an iterable is read in order, reopened when it
@@ -300,6 +329,8 @@ export class Model implements AsyncDisposable {
     if (options === undefined) throw new InputError('train options with `steps` are required');
     const steps = checkInt(options.steps, 'steps', 1, 1e9);
     const batchSize = checkInt(options.batchSize, 'batchSize', 1, 4096, 8);
+    if (this.joined && batchSize % this.joined.worldSize !== 0)
+      throw new InputError(`batchSize ${batchSize} does not split evenly over the group's ${this.joined.worldSize} ranks`);
     const image = this.config.modality === 'image';
     if (image && options.cropLength !== undefined)
       throw new InputError(

@@ -30,6 +30,9 @@ export interface NativeModel {
   create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
   load(path: string, device: string): Promise<NativeInfo>;
   save(path: string, weightsOnly: boolean): Promise<void>;
+  /** Joins a data-parallel group and takes rank 0's model state; resolves to its step count. */
+  joinGroup(masterAddress: string, masterPort: number, rank: number, worldSize: number, timeoutMs: number): Promise<number>;
+  /** One training step; in a group, `batch` is the whole global batch and this rank trains on its slice. */
   trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
   restore(
     input: Float32Array,

@@ -10,6 +10,7 @@ import { demo } from './demo';
 import { enqueueCommand } from './enqueue';
 import { evaluateFolders, formatScores, scoresJson } from './evaluate';
 import { info } from './info';
+import { launchLocalRanks } from './launch';
 import { relaunchWithTcmalloc } from './relaunch';
 import { restoreFiles } from './restore';
 import { trainCommand } from './train';
@@ -22,11 +23,15 @@ commands:
   demo     [--out DIR] [--steps N] [--prior standard|priorgrad|learned]
            train a tiny model on synthetic speech, restore a noisy sample, print SI-SDR
   train    --data DIR --out MODEL.safetensors [--preset speech-small] [--prior learned] [--steps N]
-           [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500]
+           [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500] [--threads N]
+           [--nproc N | --world-size W --rank R --master HOST:PORT]
            train (or resume, when MODEL exists) on DIR/clean + DIR/noisy, or DIR/speech/train mixed
            with DIR/noise/train (the layout of scripts/prepare-data.sh); image presets
            (--preset image-tiny|image-small|image-base [--degradation noise:25|rain]) train on
-           DIR/clean + DIR/degraded, or on the images of DIR/images/train or DIR degraded on the fly
+           DIR/clean + DIR/degraded, or on the images of DIR/images/train or DIR degraded on the fly;
+           data-parallel: --nproc N starts N ranks here; --world-size/--rank/--master join one rank
+           of a group that may span machines (rank 0 listens at HOST:PORT and writes MODEL; --batch
+           is the global batch)
   restore  [--model MODEL] (--out DIR | -o FILE) [--steps N] [--seed N] [--workers N]
            [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
            restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
@@ -72,9 +77,27 @@ async function main(argv: string[]): Promise<void> {
           seed: { type: 'string', default: '0' },
           'checkpoint-every': { type: 'string', default: '500' },
           degradation: { type: 'string' },
+          threads: { type: 'string' },
+          nproc: { type: 'string' },
+          'world-size': { type: 'string' },
+          rank: { type: 'string' },
+          master: { type: 'string' },
         },
       });
       if (!values.data || !values.out) throw new UsageError('train needs --data and --out');
+      const threads = values.threads === undefined ? undefined : Number(values.threads);
+      if (values.nproc !== undefined) {
+        const { nproc, threads: _, ...rest } = values;
+        const n = Number(nproc);
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--nproc must be an integer in [1, 256]');
+        if (rest['world-size'] !== undefined || rest.rank !== undefined || rest.master !== undefined)
+          throw new UsageError('--nproc starts its own ranks: give it without --world-size, --rank and --master');
+        const args = Object.entries(rest).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)]));
+        process.exitCode = await launchLocalRanks(args, n, threads);
+        return;
+      }
+      const grouped = [values['world-size'], values.rank, values.master].filter((v) => v !== undefined).length;
+      if (grouped !== 0 && grouped !== 3) throw new UsageError('data-parallel training needs all of --world-size, --rank and --master');
       await trainCommand({
         data: values.data,
         out: values.out,
@@ -86,6 +109,10 @@ async function main(argv: string[]): Promise<void> {
         seed: Number(values.seed),
         checkpointEvery: Number(values['checkpoint-every']),
         degradation: values.degradation,
+        threads,
+        group: grouped
+          ? { worldSize: Number(values['world-size']), rank: Number(values.rank), master: values.master as string }
+          : undefined,
       });
       return;
     }

@@ -6,6 +6,7 @@ import type { Dataset } from '../data/batches';
 import { mixedSpeech, pairedFolders } from '../data/folders';
 import { degradedImages, type ImageDataset, pairedImageFolders } from '../data/images';
 import { AbortError, InputError } from '../errors';
+import type { GroupOptions } from '../group';
 import { checkDegradation, type Degradation } from '../image/degrade';
 import { createModel, loadModel, type Model } from '../model';
 import { ProgressBar } from './progress';
@@ -23,6 +24,10 @@ export interface TrainCommand {
   checkpointEvery: number;
   /** Image models trained on clean images only: `noise:SIGMA` (default `noise:25`) or `rain`. */
   degradation?: string;
+  /** Intra-op threads (default: all cores). */
+  threads?: number;
+  /** Data-parallel training: this process's place in the group. Rank 0 alone writes `out`. */
+  group?: GroupOptions;
 }
 
 /** `DIR/clean` + `DIR/noisy`: fixed pairs; `DIR/speech/train` + `DIR/noise/train`: mixed on the fly. */
@@ -65,12 +70,25 @@ function datasetFor(config: ModelConfig, o: TrainCommand): Dataset | ImageDatase
 export async function trainCommand(o: TrainCommand): Promise<void> {
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new InputError('--steps must be a positive integer');
   let model: Model;
+  // Every rank that can see `out` resumes from it; joining the group gives all of them rank 0's state.
   if (fs.existsSync(o.out)) {
-    model = await loadModel(o.out);
-    process.stderr.write(`resuming ${o.out} at step ${model.step} (${model.config.prior} prior)\n`);
+    model = await loadModel(o.out, { threads: o.threads });
+    if (!o.group?.rank) process.stderr.write(`resuming ${o.out} at step ${model.step} (${model.config.prior} prior)\n`);
   } else {
     if (!isPresetName(o.preset)) throw new InputError(`unknown preset '${o.preset}'`);
-    model = await createModel({ preset: o.preset, prior: o.prior as PriorKind, seed: o.seed });
+    model = await createModel({ preset: o.preset, prior: o.prior as PriorKind, seed: o.seed, threads: o.threads });
+  }
+  const writer = !o.group?.rank; // rank 0, or a lone process
+  let data: Dataset | ImageDataset;
+  try {
+    data = datasetFor(model.config, o); // before joining: a rank without data fails alone, at once
+    if (o.group && o.group.worldSize > 1) {
+      await model.joinGroup(o.group);
+      if (writer) process.stderr.write(`data-parallel: rank 0 of ${o.group.worldSize}, master ${o.group.master}\n`);
+    }
+  } catch (e) {
+    await model.dispose();
+    throw e;
   }
   const remaining = o.steps - model.step;
   if (remaining <= 0) {
@@ -78,17 +96,10 @@ export async function trainCommand(o: TrainCommand): Promise<void> {
     await model.dispose();
     return;
   }
-  let data: Dataset | ImageDataset;
-  try {
-    data = datasetFor(model.config, o);
-  } catch (e) {
-    await model.dispose();
-    throw e;
-  }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const bar = new ProgressBar('training', o.steps);
+  const bar = writer ? new ProgressBar('training', o.steps) : undefined;
   try {
     await model.train(data, {
       steps: remaining,
@@ -96,15 +107,17 @@ export async function trainCommand(o: TrainCommand): Promise<void> {
       lr: o.lr,
       seed: o.seed,
       signal: abort.signal,
-      checkpointPath: o.out,
+      checkpointPath: writer ? o.out : undefined,
       checkpointEvery: o.checkpointEvery,
       onProgress: (p) =>
-        bar.update(p.globalStep, `loss ${p.loss.toFixed(4)} σ ${p.sigmaPrior.toFixed(3)} ${p.stepsPerSecond.toFixed(2)} steps/s`),
+        bar?.update(p.globalStep, `loss ${p.loss.toFixed(4)} σ ${p.sigmaPrior.toFixed(3)} ${p.stepsPerSecond.toFixed(2)} steps/s`),
     });
   } catch (e) {
     if (!(e instanceof AbortError)) throw e;
-    await model.save(o.out);
-    process.stderr.write(`\ninterrupted: saved ${o.out} at step ${model.step}\n`);
+    if (writer) {
+      await model.save(o.out);
+      process.stderr.write(`\ninterrupted: saved ${o.out} at step ${model.step}\n`);
+    }
     process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSigint);

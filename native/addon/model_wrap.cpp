@@ -178,8 +178,9 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
   return DefineClass(
       env, "NativeModel",
       {InstanceMethod("create", &ModelWrap::Create), InstanceMethod("load", &ModelWrap::Load),
-       InstanceMethod("save", &ModelWrap::Save), InstanceMethod("trainStep", &ModelWrap::TrainStep),
-       InstanceMethod("restore", &ModelWrap::Restore), InstanceMethod("trainImageStep", &ModelWrap::TrainImageStep),
+       InstanceMethod("save", &ModelWrap::Save), InstanceMethod("joinGroup", &ModelWrap::JoinGroup),
+       InstanceMethod("trainStep", &ModelWrap::TrainStep), InstanceMethod("restore", &ModelWrap::Restore),
+       InstanceMethod("trainImageStep", &ModelWrap::TrainImageStep),
        InstanceMethod("restoreImage", &ModelWrap::RestoreImage), InstanceMethod("cancel", &ModelWrap::Cancel),
        InstanceMethod("counters", &ModelWrap::Counters), InstanceMethod("dispose", &ModelWrap::Dispose)});
 }
@@ -195,7 +196,10 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
 
 ModelWrap::~ModelWrap() {
   // Free the model on its own thread after the queued jobs; never block the JS thread here.
-  executor_->post([state = state_] { state->model.reset(); });
+  executor_->post([state = state_] {
+    state->group.reset();
+    state->model.reset();
+  });
   executor_->stop();
 }
 
@@ -281,7 +285,28 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   const auto degraded = batch_arg(info, 1, batch, "degraded");
   const double lr = number_arg(info, 3, "lr");
   return schedule(info.Env(), [=](ModelState& s) -> Builder {
-    return step_builder(rg::train_step(require_model(s), clean, degraded, lr));
+    return step_builder(rg::train_step(require_model(s), clean, degraded, lr, s.group.get()));
+  });
+}
+
+// joinGroup(masterAddress, masterPort, rank, worldSize, timeoutMs): joins a data-parallel group
+// (blocking this model's thread until every rank has joined), takes rank 0's model state, and
+// resolves to the step count that state has.
+Napi::Value ModelWrap::JoinGroup(const Napi::CallbackInfo& info) {
+  rg::GroupOptions o;
+  o.master_addr = string_arg(info, 0, "masterAddress");
+  o.master_port = static_cast<int>(number_arg(info, 1, "masterPort"));
+  o.rank = static_cast<int>(number_arg(info, 2, "rank"));
+  o.world_size = static_cast<int>(number_arg(info, 3, "worldSize"));
+  o.timeout = std::chrono::milliseconds(static_cast<int64_t>(number_arg(info, 4, "timeoutMs")));
+  return schedule(info.Env(), [o](ModelState& s) -> Builder {
+    auto& model = require_model(s);
+    if (s.group) throw rg::Error(rg::kInput, "this model has already joined a group");
+    auto group = std::make_unique<rg::DataParallel>(o);
+    group->synchronise(model);
+    s.group = std::move(group);
+    const double step = static_cast<double>(model.train_state().step);
+    return [step](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, step); };
   });
 }
 
@@ -295,7 +320,7 @@ Napi::Value ModelWrap::TrainImageStep(const Napi::CallbackInfo& info) {
   const auto degraded = images_arg(info, 1, batch, channels, size, size, "degraded");
   const double lr = number_arg(info, 5, "lr");
   return schedule(info.Env(), [=](ModelState& s) -> Builder {
-    return step_builder(rg::train_step(require_model(s), clean, degraded, lr));
+    return step_builder(rg::train_step(require_model(s), clean, degraded, lr, s.group.get()));
   });
 }
 
@@ -379,6 +404,7 @@ Napi::Value ModelWrap::Counters(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [](ModelState& s) -> Builder {
+    s.group.reset();
     s.model.reset();
     return [](Napi::Env env) { return env.Undefined(); };
   });

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 
+#include "data_parallel.h"
 #include "executor.h"
 #include "model.h"
 
@@ -17,6 +18,7 @@ namespace rgaddon {
 // State shared by the JS handle and the jobs in flight (which may outlive the handle).
 struct ModelState {
   std::unique_ptr<rg::Model> model;
+  std::unique_ptr<rg::DataParallel> group;  // set by joinGroup: training steps average over it
   int threads = 1;
   std::mutex cancel_mutex;
   std::map<int64_t, std::shared_ptr<std::atomic<bool>>> cancels;  // by job id
@@ -35,6 +37,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Create(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value JoinGroup(const Napi::CallbackInfo& info);
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value TrainImageStep(const Napi::CallbackInfo& info);
