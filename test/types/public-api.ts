@@ -66,6 +66,8 @@ export async function modelTypes(): Promise<void> {
   assertType<{ total: number; denoiser: number; prior: number; posterior: number }>()(m.parameterCount);
   const result = await m.train(pairedFolders('corpus'), { steps: 10, onProgress: (p) => assertType<number>()(p.sigmaPrior) });
   assertType<boolean>()(result.dataExhausted);
+  await m.joinGroup({ master: '10.0.0.1:29500', rank: 1, worldSize: 4, timeoutMs: 60_000 });
+  assertType<{ rank: number; worldSize: number } | undefined>()(m.group);
 
   // @ts-expect-error unknown preset
   await createModel({ preset: 'speech-huge' });
@@ -75,6 +77,8 @@ export async function modelTypes(): Promise<void> {
   await createModel({ config: { lerningRate: 1e-3 } });
   // @ts-expect-error misspelt batching option
   await loadModel('m.safetensors', { batching: { maxBatchSize: 4 } });
+  // @ts-expect-error a group needs its size
+  await m.joinGroup({ master: '10.0.0.1:29500', rank: 1 });
   // @ts-expect-error train needs steps
   await m.train(pairedFolders('corpus'), {});
   // @ts-expect-error models come from createModel or loadModel
