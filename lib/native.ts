@@ -86,7 +86,8 @@ export interface NativeModel {
 /** The addon's exports. */
 export interface Binding {
   NativeModel: new (threads: number) => NativeModel;
-  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number };
+  /** The LibTorch built against; dataParallel: whether c10d's Gloo backend is built in. */
+  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; dataParallel: boolean };
   /** Cancels every model's restorations and waits until no model's thread is running. */
   stopAll(): void;
 }

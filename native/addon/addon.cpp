@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "data_parallel.h"
 #include "model_wrap.h"
 #include "shutdown.h"
 
@@ -15,6 +16,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
                             std::to_string(TORCH_VERSION_PATCH));
   o.Set("cudaAvailable", torch::cuda::is_available());
   o.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
+  o.Set("dataParallel", rg::DataParallel::available());
   return o;
 }
 
