@@ -8,6 +8,8 @@
 // every evaluation (DIR/restored6-STEP.i16), to score other metrics against training steps.
 // --max-seconds ends training early, as if at its last step; --init CHECKPOINT goes on training a saved model (its
 // config; a fresh optimiser for weights alone).
+// Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on each rank
+// (--batch is the global batch); rank 0 alone evaluates, logs and saves; the others wait for it.
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
@@ -23,6 +25,7 @@
 
 #include "args.h"
 #include "checkpoint.h"
+#include "data_parallel.h"
 #include "error.h"
 #include "json.h"
 #include "model.h"
@@ -117,6 +120,23 @@ int main(int argc, char** argv) {
     const std::string out = a.get("out");
     const bool keep_restored = a.get("keep-restored", "0") == "1";
 
+    // Every rank draws the same global batches; train_step trains each on its slice.
+    std::unique_ptr<rg::DataParallel> group;
+    if (std::stoi(a.get("world-size", "1")) > 1) {
+      rg::GroupOptions g;
+      const auto master = a.get("master");
+      const auto colon = master.rfind(':');
+      if (colon == std::string::npos) throw rg::Error(rg::kInput, "--master must be HOST:PORT");
+      g.master_addr = master.substr(0, colon);
+      g.master_port = std::stoi(master.substr(colon + 1));
+      g.rank = std::stoi(a.get("rank"));
+      g.world_size = std::stoi(a.get("world-size"));
+      g.timeout = std::chrono::milliseconds(std::stoll(a.get("timeout-ms", "1800000")));  // rank 0 evaluates meanwhile
+      group = std::make_unique<rg::DataParallel>(g);
+      group->synchronise(model);
+    }
+    const bool writer = !group || group->rank() == 0;
+
     Mixer mixer{read_pcm16(a.get("speech")), read_pcm16(a.get("noise")),
                 std::mt19937_64(std::stoull(a.get("seed", "1")))};
     const auto test_clean = read_pcm16(a.get("test-clean")), test_noisy = read_pcm16(a.get("test-noisy"));
@@ -131,7 +151,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0, off = 0; i < lengths.size(); off += lengths[i], ++i)
       std::copy(test_noisy.begin() + off, test_noisy.begin() + off + lengths[i], noisy_batch[i].data_ptr<float>());
 
-    std::ofstream log(out + "/log.csv");
+    std::ofstream log;
+    if (writer) log.open(out + "/log.csv");
     log << "step,seconds,loss,diffusion,mse,sigma_post,sigma_prior,si_sdr6,si_sdr3\n";
     const auto evaluate = [&](const std::vector<double>& betas, torch::Tensor* keep) {
       rg::RestoreOptions o;
@@ -150,11 +171,12 @@ int main(int argc, char** argv) {
     torch::Tensor restored6, restored3;  // of the latest evaluation
     for (int step = 1; step <= steps; ++step) {
       for (int b = 0; b < batch; ++b) mixer.draw(clean[b].data_ptr<float>(), noisy[b].data_ptr<float>(), crop);
-      st = rg::train_step(model, clean, noisy, lr);
-      const bool out_of_time =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds;
-      if (out_of_time) steps = step;
-      if (step % every == 0 || step == steps) {
+      st = rg::train_step(model, clean, noisy, lr, group.get());
+      auto out_of_time = torch::tensor(
+          {std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds ? 1.0f : 0.0f});
+      if (group) group->average({out_of_time});  // the ranks stop together when any is out of time
+      if (out_of_time.item<float>() > 0) steps = step;
+      if (writer && (step % every == 0 || step == steps)) {
         const double s6 = evaluate(config.fast_betas, &restored6), s3 = evaluate(config.fast3_betas, &restored3);
         if (keep_restored) write_pcm16(out + "/restored6-" + std::to_string(step) + ".i16", restored6, lengths);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -167,8 +189,10 @@ int main(int argc, char** argv) {
         rg::save_checkpoint(model, out + "/weights.safetensors", rg::CheckpointContents::Weights);
       }
     }
-    write_pcm16(out + "/restored6.i16", restored6, lengths);  // the last step always evaluates
-    write_pcm16(out + "/restored3.i16", restored3, lengths);
+    if (writer) {
+      write_pcm16(out + "/restored6.i16", restored6, lengths);  // the last step always evaluates
+      write_pcm16(out + "/restored3.i16", restored3, lengths);
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rg_train: %s\n", e.what());
