@@ -81,6 +81,31 @@ test('eval scores restored files against clean ones, with the gain over the nois
   expect((await run('node', [cli, ...args])).stdout).toMatch(/improvement\s+1[45]\.\d\d/);
 });
 
+test('eval of a speech folder against itself: SI-SDR Infinity, STOI and ESTOI 1', async () => {
+  const dir = path.join(tmp, 'eval-self');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const seed of [1, 2])
+    fs.writeFileSync(path.join(dir, `${seed}.wav`), encodeWav(synthVoice({ seconds: 2, sampleRate: 16000, seed }), 16000, 'float32'));
+  const args = ['eval', '--clean', dir, '--restored', dir];
+  const { restored } = JSON.parse((await run('node', [cli, ...args, '--json'])).stdout).mean;
+  expect(restored.siSdr).toBe('Infinity');
+  expect(Math.abs(restored.stoi - 1)).toBeLessThan(1e-9);
+  expect(Math.abs(restored.estoi - 1)).toBeLessThan(1e-9);
+  expect((await run('node', [cli, ...args])).stdout).toMatch(/^mean \(restored\)\s+Infinity\s/m);
+});
+
+test('eval leaves a file with too little speech for STOI out of the STOI and ESTOI means, and says so', async () => {
+  const dir = path.join(tmp, 'eval-short');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'long.wav'), encodeWav(synthVoice({ seconds: 2, sampleRate: 16000, seed: 1 }), 16000, 'float32'));
+  fs.writeFileSync(path.join(dir, 'short.wav'), encodeWav(synthVoice({ seconds: 0.3, sampleRate: 16000, seed: 1 }), 16000, 'float32'));
+  const args = ['eval', '--clean', dir, '--restored', dir];
+  const json = JSON.parse((await run('node', [cli, ...args, '--json'])).stdout);
+  expect(json.files.find((f: { name: string }) => f.name === 'short.wav').restored.stoi).toBe('NaN');
+  expect(Math.abs(json.mean.restored.stoi - 1)).toBeLessThan(1e-9);
+  expect((await run('node', [cli, ...args])).stdout).toContain('1 file(s) too short, left out of their means');
+});
+
 test('the CLI runs itself with tcmalloc preloaded when the machine has it, unless told not to', async () => {
   const { findTcmalloc } = await import('../lib/allocator');
   const preloaded = await run('node', [cli, 'info']);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { listWavFiles, readWav } from '../audio/files';
 import { InputError } from '../errors';
 import { listImageFiles, readImage } from '../image/io';
-import { estoi, psnr, segmentalSnr, siSdr, ssim, stoi } from '../metrics';
+import { estoi, psnr, STOI_TOO_SHORT, segmentalSnr, siSdr, ssim, stoi } from '../metrics';
 
 /** The metrics of one restored signal against its clean reference. */
 export interface SpeechScores {
@@ -43,13 +43,19 @@ const columns: Record<string, [string, number]> = {
   ssimY: ['SSIM-Y', 4],
 };
 
-/** Scores `estimate` against `clean` (equal lengths and rates required). */
+// pystoi's 1e-5 for too little speech marks a signal it cannot score: NaN keeps it out of means.
+const intelligibility = (value: number) => (value === STOI_TOO_SHORT ? Number.NaN : value);
+
+/**
+ * Scores `estimate` against `clean` (equal lengths and rates required). STOI and ESTOI are NaN
+ * for a signal with under 30 frames (about 0.4 s) of speech left after silence removal.
+ */
 export function score(clean: Float32Array, estimate: Float32Array, sampleRate: number): SpeechScores {
   return {
     siSdr: siSdr(clean, estimate),
     segSnr: segmentalSnr(clean, estimate),
-    stoi: stoi(clean, estimate, sampleRate),
-    estoi: estoi(clean, estimate, sampleRate),
+    stoi: intelligibility(stoi(clean, estimate, sampleRate)),
+    estoi: intelligibility(estoi(clean, estimate, sampleRate)),
   };
 }
 
@@ -132,6 +138,11 @@ export function formatScores(results: FileScores[]): string {
     lines.push(row('mean (noisy input)', noisy));
     lines.push(row('improvement', Object.fromEntries(keys.map((k) => [k, values(restored)[k] - values(noisy)[k]])) as unknown as Scores));
   }
+  const unscored = results.filter((r) => 'stoi' in r.restored && Number.isNaN(r.restored.stoi)).length;
+  if (unscored > 0)
+    lines.push(
+      `STOI and ESTOI need at least 30 frames (about 0.4 s) of speech after silence removal: ${unscored} file(s) too short, left out of their means`,
+    );
   return lines.join('\n');
 }
 
