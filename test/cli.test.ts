@@ -48,6 +48,12 @@ test('train, resume and restore through the command line', async () => {
   await expect(run('node', [cli, 'restore', '--model', model, '-o', single, '--out', tmp, noisy(0)])).rejects.toMatchObject({ code: 2 });
 });
 
+test('--help after a command prints the usage and runs nothing', async () => {
+  const { stdout } = await run('node', [cli, 'train', '--help']);
+  expect(stdout).toMatch(/^usage: restoregrad <command>/);
+  expect(stdout).toContain('--nproc N');
+});
+
 test('bad flags and bad files exit non-zero with a message', async () => {
   await expect(run('node', [cli, 'trian'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'trian'/) });
   await expect(run('node', [cli, 'restore', '--modle', 'x'])).rejects.toMatchObject({ code: 2 });

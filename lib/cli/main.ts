@@ -54,6 +54,10 @@ commands:
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(usage); // `restoregrad train --help`: the usage, without running anything
+    return;
+  }
   switch (command) {
     case 'demo': {
       const { values } = parseArgs({
