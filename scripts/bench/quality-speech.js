@@ -10,7 +10,7 @@
 // Runs whose folder in --work already holds a finished log are not trained again.
 //   usage: node scripts/bench/quality-speech.js [--pack bench/data/pack] [--preset speech-small]
 //          [--steps 1200] [--batch 4] [--crop 8192] [--lr 4e-4] [--eval-every 200] [--tests 16]
-//          [--test-seconds 3] [--jobs 2] [--runs NAME,...] [--work bench/data/quality-speech]
+//          [--test-seconds 3] [--seed 1] [--jobs 2] [--runs NAME,...] [--work bench/data/quality-speech]
 //          [--report bench/results/quality-speech.md]
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -37,6 +37,7 @@ const { values: o } = parseArgs({
     'eval-every': { type: 'string', default: '200' },
     tests: { type: 'string', default: '16' },
     'test-seconds': { type: 'string', default: '3' },
+    seed: { type: 'string', default: '1' },
     jobs: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
     runs: { type: 'string' },
     work: { type: 'string', default: path.join(root, 'bench/data/quality-speech') },
@@ -55,6 +56,7 @@ const allRuns = {
   eta10: { label: 'learned η=10 λ=1', overrides: { prior: 'learned', eta: 10, lambda: 1 } },
   'lambda0.1': { label: 'learned η=1 λ=0.1', overrides: { prior: 'learned', eta: 1, lambda: 0.1 } },
   lambda10: { label: 'learned η=1 λ=10', overrides: { prior: 'learned', eta: 1, lambda: 10 } },
+  'eta10-lambda10': { label: 'learned η=10 λ=10', overrides: { prior: 'learned', eta: 10, lambda: 10 } },
 };
 const runNames = o.runs ? o.runs.split(',') : Object.keys(allRuns);
 for (const name of runNames) if (!allRuns[name]) throw new Error(`unknown run '${name}'`);
@@ -120,7 +122,7 @@ async function train(name, work) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(resolveConfig(o.preset, allRuns[name].overrides)));
   const args = [
-    ...['--config', path.join(dir, 'config.json'), '--threads', '1', '--seed', '1', '--out', dir, '--keep-restored', '1'],
+    ...['--config', path.join(dir, 'config.json'), '--threads', '1', '--seed', o.seed, '--out', dir, '--keep-restored', '1'],
     ...['--speech', path.join(o.pack, 'speech.i16'), '--noise', path.join(o.pack, 'noise.i16')],
     ...['--test-clean', path.join(work, 'test-clean.i16'), '--test-noisy', path.join(work, 'test-noisy.i16')],
     ...['--test-lengths', path.join(work, 'test-lengths.txt'), '--steps', o.steps, '--batch', o.batch],
@@ -146,7 +148,8 @@ async function finalScores(dir, set) {
     const out = {};
     for (const steps of [model.config.trainSteps, 6, 3]) {
       const restored = await model.restore(set.noisy, { steps, seed: 0 });
-      out[steps] = meanScores(restored.map((x, i) => score(set.clean[i], x, RATE)));
+      const clips = restored.map((x, i) => score(set.clean[i], x, RATE));
+      out[steps] = { ...meanScores(clips), clips };
     }
     return out;
   } finally {
@@ -190,7 +193,7 @@ async function main() {
     '',
     `Command: \`npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
     `Machine: ${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; date ${new Date().toISOString().slice(0, 10)}; training took ${minutes.toFixed(1)} min (${o.jobs} runs at a time, 1 thread each${minutes < 1 ? '; runs kept from an earlier invocation' : ''}).`,
-    `Preset \`${o.preset}\`, ${o.steps} steps of ${o.batch} crops × ${o.crop} samples, Adam ${o.lr}, seed 1, the same mixtures for every run (rg_train: speech of the pack's training voices mixed with its training noise at 0–15 dB, RMS 0.1). EMA weights restore.`,
+    `Preset \`${o.preset}\`, ${o.steps} steps of ${o.batch} crops × ${o.crop} samples, Adam ${o.lr}, seed ${o.seed}, the same mixtures for every run (rg_train: speech of the pack's training voices mixed with its training noise at 0–15 dB, RMS 0.1). EMA weights restore.`,
     `Test set: the first ${set.clean.length} test mixtures of the pack, each cut to ${o['test-seconds']} s (voices and noise recordings that training never saw).`,
     '',
     `## Last step (${o.steps}): the test set restored with ${full}, 6 and 3 sampling steps`,
@@ -241,6 +244,19 @@ async function main() {
       lines.push(
         `- ${steps} steps: ${signed(finals.learned[steps].siSdr - finals.standard[steps].siSdr)} SI-SDR, ${signed(finals.learned[steps].stoi - finals.standard[steps].stoi, '', 3)} STOI.`,
       );
+  }
+  if (finals.learned) {
+    lines.push(
+      '',
+      `Paired by clip, each run − learned η=1 λ=1 at 6 steps (SI-SDR: mean ± standard error over the ${set.clean.length} clips; clips where the run is better):`,
+      '',
+    );
+    for (const name of runNames.filter((n) => n !== 'learned')) {
+      const d = finals[name][6].clips.map((c, i) => c.siSdr - finals.learned[6].clips[i].siSdr);
+      const mean = d.reduce((s, v) => s + v, 0) / d.length;
+      const se = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1) / d.length);
+      lines.push(`- ${allRuns[name].label}: ${signed(mean)} ± ${f2(se)} dB, better on ${d.filter((v) => v > 0).length} of ${d.length}.`);
+    }
   }
   lines.push('', `Against the noisy input (SI-SDR ${f2(input.siSdr)} dB, STOI ${f3(input.stoi)}), at 6 steps:`, '');
   for (const name of runNames)
