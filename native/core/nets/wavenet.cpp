@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "nets/gate.h"
+
 namespace rg {
 
 namespace nn = torch::nn;
@@ -96,6 +98,7 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
   const int64_t B = audio.size(0), T = audio.size(1), C2 = 2 * channels;
   auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
   torch::Tensor skip;
+  const bool fuse = can_fuse_gate(audio);
   for (int i = 0; i < layers; ++i) {
     auto y = x + steps.select(1, i).unsqueeze(2);
     if (cond.bf16) {
@@ -108,14 +111,14 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
     const auto c = cond.projected ? cond.values.narrow(1, i * C2, C2)
                                   : torch::conv1d(cond.values, cond_projection->weight.narrow(0, i * C2, C2),
                                                   cond_projection->bias.narrow(0, i * C2, C2));
-    if (repeat_upsampler) {
-      // The frame-rate term broadcast over each hop of samples: a repeat without a copy.
-      y = (y.view({B, C2, T / hop, hop}) + c.unsqueeze(3)).view({B, C2, T});
+    if (fuse) {
+      y = fused_gate(y, c, repeat_upsampler ? hop : 1);
     } else {
-      y = y + c;
+      // A frame-rate term is broadcast over each hop of samples: a repeat without a copy.
+      y = repeat_upsampler ? (y.view({B, C2, T / hop, hop}) + c.unsqueeze(3)).view({B, C2, T}) : y + c;
+      const auto gf = y.chunk(2, 1);
+      y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
     }
-    const auto gf = y.chunk(2, 1);
-    y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
     const auto rs = output[i]->as<nn::Conv1d>()->forward(y).chunk(2, 1);
     x = (x + rs[0]) * M_SQRT1_2;
     skip = i == 0 ? rs[1] : skip + rs[1];

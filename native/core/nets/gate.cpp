@@ -1,0 +1,104 @@
+#include "nets/gate.h"
+
+#include <ATen/Parallel.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "error.h"
+
+// One copy of the row kernel per vector width, picked at load time, so that prebuilt binaries run
+// on any x86-64 and use AVX-512 where it exists.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define RG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RG_VECTOR_CLONES
+#endif
+
+namespace rg {
+
+namespace {
+
+// exp(x) to about 2 ulp (Cephes' expf polynomial), written so that the compiler vectorises it:
+// libm's expf is a call per element.
+inline float vector_exp(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x / ln 2)
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+inline float gate_value(float u, float v) {
+  const float sigmoid = 1.0f / (1.0f + vector_exp(-u));
+  const float tanh = 1.0f - 2.0f / (vector_exp(2.0f * v) + 1.0f);
+  return sigmoid * tanh;
+}
+
+// Conditioner terms at sample rate.
+RG_VECTOR_CLONES void gate_row(const float* __restrict a, const float* __restrict b, const float* __restrict ca,
+                               const float* __restrict cb, float* __restrict out, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) out[t] = gate_value(a[t] + ca[t], b[t] + cb[t]);
+}
+
+// One conditioner value held over a run of samples (the "repeat" upsampler's frames).
+RG_VECTOR_CLONES void gate_run(const float* __restrict a, const float* __restrict b, float ca, float cb,
+                               float* __restrict out, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) out[t] = gate_value(a[t] + ca, b[t] + cb);
+}
+
+void to_float(const torch::Tensor& row, float* out, int64_t n) {
+  if (row.scalar_type() == torch::kFloat32) {
+    std::memcpy(out, row.data_ptr<float>(), n * sizeof(float));
+  } else {
+    const auto* in = row.data_ptr<at::BFloat16>();
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
+  }
+}
+
+}  // namespace
+
+bool can_fuse_gate(const torch::Tensor& z) {
+  return z.device().is_cpu() && !torch::GradMode::is_enabled();
+}
+
+torch::Tensor fused_gate(const torch::Tensor& z_in, const torch::Tensor& cond, int64_t repeat) {
+  const auto z = z_in.contiguous();
+  const int64_t B = z.size(0), C = z.size(1) / 2, T = z.size(2), frames = cond.size(2);
+  if (z.scalar_type() != torch::kFloat32 || cond.size(0) != B || cond.size(1) != 2 * C || frames * repeat != T ||
+      cond.stride(2) != 1)
+    throw Error(kNative, "fused_gate: shapes or layout do not match");
+  auto out = torch::empty({B, C, T}, z.options());
+  const float* zp = z.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, B * C, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> ca(frames), cb(frames);  // the conditioner rows as float32
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t b = row / C, ch = row % C;
+      to_float(cond[b][ch], ca.data(), frames);
+      to_float(cond[b][C + ch], cb.data(), frames);
+      const float* a = zp + (b * 2 * C + ch) * T;
+      const float* g = a + C * T;
+      float* o = op + row * T;
+      if (repeat == 1) {
+        gate_row(a, g, ca.data(), cb.data(), o, T);
+      } else {
+        for (int64_t f = 0; f < frames; ++f)
+          gate_run(a + f * repeat, g + f * repeat, ca[f], cb[f], o + f * repeat, repeat);
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace rg
