@@ -1,6 +1,7 @@
 #include "helpers.h"
 #include "model.h"
 #include "nets/gate.h"
+#include "nets/wavenet.h"
 #include "test.h"
 
 using rg::PriorKind;
@@ -29,6 +30,8 @@ TEST_CASE("gate: the fused pass equals σ(a + c)·tanh(b + c) in float64, for ev
   // bfloat16 conditioner values are widened exactly.
   const auto cond16 = cond.to(torch::kBFloat16);
   CHECK(max_error(rg::fused_gate(z, cond16, 1), reference_gate(z, cond16, 1)) < 1e-6);
+  const auto z16 = z.to(torch::kBFloat16);
+  CHECK(max_error(rg::fused_gate(z16, cond16, 1), reference_gate(z16, cond16, 1)) < 1e-6);
   // Frame-rate terms held over 64 samples; a strided view of a larger cache, as the sampler passes.
   const auto cache = torch::randn({2, 18, 8});
   const auto frames = cache.narrow(1, 6, 6);
@@ -59,4 +62,15 @@ TEST_CASE("gate: inference (fused) and training (tensor ops) forward passes agre
     const auto inferred = net->forward(x, spec, t);
     CHECK(torch::allclose(trained.detach(), inferred, 1e-4, 1e-5));
   }
+}
+
+TEST_CASE("upsampler: the GEMM and overlap-add form equals the transposed convolution") {
+  torch::manual_seed(1);
+  const auto o = torch::nn::ConvTranspose2dOptions(1, 1, {3, 32}).stride({1, 16}).padding({1, 8});
+  torch::nn::ConvTranspose2d up(o);
+  const auto s = torch::randn({2, 9, 5});
+  const auto want = up->forward(s.unsqueeze(1)).squeeze(1);
+  const auto got = rg::upsample16(s, up);
+  CHECK(got.sizes() == want.sizes());
+  CHECK(torch::allclose(got, want, 1e-5, 1e-6));
 }

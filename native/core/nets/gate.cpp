@@ -57,13 +57,13 @@ RG_VECTOR_CLONES void gate_run(const float* __restrict a, const float* __restric
   for (int64_t t = 0; t < n; ++t) out[t] = gate_value(a[t] + ca, b[t] + cb);
 }
 
-void to_float(const torch::Tensor& row, float* out, int64_t n) {
-  if (row.scalar_type() == torch::kFloat32) {
-    std::memcpy(out, row.data_ptr<float>(), n * sizeof(float));
-  } else {
-    const auto* in = row.data_ptr<at::BFloat16>();
-    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
-  }
+// A float32 row as it is; a bfloat16 row widened into `buffer`.
+const float* float_row(const torch::Tensor& row, std::vector<float>& buffer) {
+  if (row.scalar_type() == torch::kFloat32) return row.data_ptr<float>();
+  const auto* in = row.data_ptr<at::BFloat16>();
+  buffer.resize(row.size(0));
+  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<float>(in[i]);
+  return buffer.data();
 }
 
 }  // namespace
@@ -75,26 +75,28 @@ bool can_fuse_gate(const torch::Tensor& z) {
 torch::Tensor fused_gate(const torch::Tensor& z_in, const torch::Tensor& cond, int64_t repeat) {
   const auto z = z_in.contiguous();
   const int64_t B = z.size(0), C = z.size(1) / 2, T = z.size(2), frames = cond.size(2);
-  if (z.scalar_type() != torch::kFloat32 || cond.size(0) != B || cond.size(1) != 2 * C || frames * repeat != T ||
+  const auto float_or_bf16 = [](const torch::Tensor& t) {
+    return t.scalar_type() == torch::kFloat32 || t.scalar_type() == torch::kBFloat16;
+  };
+  if (!float_or_bf16(z) || !float_or_bf16(cond) || cond.size(0) != B || cond.size(1) != 2 * C || frames * repeat != T ||
       cond.stride(2) != 1)
-    throw Error(kNative, "fused_gate: shapes or layout do not match");
-  auto out = torch::empty({B, C, T}, z.options());
-  const float* zp = z.data_ptr<float>();
+    throw Error(kNative, "fused_gate: shapes, types or layout do not match");
+  auto out = torch::empty({B, C, T}, z.options().dtype(torch::kFloat32));
   float* op = out.data_ptr<float>();
   at::parallel_for(0, B * C, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> ca(frames), cb(frames);  // the conditioner rows as float32
+    std::vector<float> za, zb, ca, cb;  // bfloat16 rows widened
     for (int64_t row = begin; row < end; ++row) {
       const int64_t b = row / C, ch = row % C;
-      to_float(cond[b][ch], ca.data(), frames);
-      to_float(cond[b][C + ch], cb.data(), frames);
-      const float* a = zp + (b * 2 * C + ch) * T;
-      const float* g = a + C * T;
+      const float* a = float_row(z[b][ch], za);
+      const float* g = float_row(z[b][C + ch], zb);
+      const float* c_a = float_row(cond[b][ch], ca);
+      const float* c_b = float_row(cond[b][C + ch], cb);
       float* o = op + row * T;
       if (repeat == 1) {
-        gate_row(a, g, ca.data(), cb.data(), o, T);
+        gate_row(a, g, c_a, c_b, o, T);
       } else {
         for (int64_t f = 0; f < frames; ++f)
-          gate_run(a + f * repeat, g + f * repeat, ca[f], cb[f], o + f * repeat, repeat);
+          gate_run(a + f * repeat, g + f * repeat, c_a[f], c_b[f], o + f * repeat, repeat);
       }
     }
   });

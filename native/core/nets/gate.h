@@ -9,8 +9,8 @@ namespace rg {
 // Whether fused_gate() applies: a CPU tensor outside autograd (the fused pass has no backward).
 bool can_fuse_gate(const torch::Tensor& z);
 
-// z [B, 2C, T] float32 (a: the first C channels, b: the rest); cond [B, 2C, T / repeat] float32
-// or bfloat16, contiguous in time, each value held for `repeat` samples. Returns [B, C, T].
+// z [B, 2C, T] (a: the first C channels, b: the rest); cond [B, 2C, T / repeat], contiguous in
+// time, each value held for `repeat` samples; both float32 or bfloat16. Returns [B, C, T] float32.
 torch::Tensor fused_gate(const torch::Tensor& z, const torch::Tensor& cond, int64_t repeat);
 
 }  // namespace rg

@@ -19,7 +19,31 @@ torch::Tensor sinusoidal_table(int steps) {
   return torch::cat({torch::sin(table), torch::cos(table)}, 1);
 }
 
+// w [M, K] times each item of x [B, K, N] → [B, M, N]: one GEMM per item, about twice as fast as
+// a broadcast batched matmul for bf16 on the CPU.
+torch::Tensor mm_per_item(const torch::Tensor& w, const torch::Tensor& x) {
+  auto out = torch::empty({x.size(0), w.size(0), x.size(2)}, x.options());
+  for (int64_t b = 0; b < x.size(0); ++b) {
+    auto item = out.select(0, b);
+    at::mm_out(item, w, x.select(0, b));
+  }
+  return out;
+}
+
 }  // namespace
+
+torch::Tensor upsample16(const torch::Tensor& s, const torch::nn::ConvTranspose2d& up) {
+  const int64_t B = s.size(0), H = s.size(1), frames = s.size(2);
+  // Frequency taps: out[h] = w0·s[h+1] + w1·s[h] + w2·s[h−1], each a 32-sample kernel.
+  const auto p = F::pad(s, F::PadFuncOptions({0, 0, 1, 1}));
+  const auto taps = torch::stack({p.narrow(1, 2, H), p.narrow(1, 1, H), p.narrow(1, 0, H)}, 3);
+  const auto kernels = torch::matmul(taps, up->weight.view({3, 32}));  // [B, H, frames, 32]
+  // Overlap-add at stride 16: output block j is the first half of frame j's kernel plus the
+  // second half of frame j − 1's; the padding of 8 trims half a block at each end.
+  const auto blocks = F::pad(kernels.narrow(3, 0, 16), F::PadFuncOptions({0, 0, 0, 1})) +
+                      F::pad(kernels.narrow(3, 16, 16), F::PadFuncOptions({0, 0, 1, 0}));
+  return blocks.view({B, H, (frames + 1) * 16}).narrow(2, 8, frames * 16) + up->bias;
+}
 
 WaveNetImpl::WaveNetImpl(const ModelConfig& c)
     : layers(c.residual_layers), channels(c.residual_channels), hop(c.hop), repeat_upsampler(c.upsampler == "repeat") {
@@ -56,25 +80,29 @@ WaveNetImpl::WaveNetImpl(const ModelConfig& c)
 Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project, bool bf16) {
   auto s = spec;
   if (!repeat_upsampler) {
-    auto u = F::leaky_relu(up1->forward(s.unsqueeze(1)), F::LeakyReLUFuncOptions().negative_slope(0.4));
-    u = F::leaky_relu(up2->forward(u), F::LeakyReLUFuncOptions().negative_slope(0.4));
-    s = u.squeeze(1);
+    const auto leaky = F::LeakyReLUFuncOptions().negative_slope(0.4);
+    s = F::leaky_relu(upsample16(F::leaky_relu(upsample16(s, up1), leaky), up2), leaky);
   }
   Conditioning c;
   c.bf16 = bf16;
+  c.bias = cond_projection->bias;
   if (bf16) {
-    for (const auto& m : *dilated) {
-      const auto* conv = m->as<nn::Conv1d>();
-      c.dilated_weight.push_back(conv->weight.to(torch::kBFloat16));
-      c.dilated_bias.push_back(conv->bias.to(torch::kBFloat16));
+    std::vector<torch::Tensor> dilated_bias;
+    for (int i = 0; i < layers; ++i) {
+      const auto* d = dilated[i]->as<nn::Conv1d>();
+      c.dilated_weight.push_back(
+          d->weight.permute({0, 2, 1}).reshape({2 * channels, 3 * channels}).to(torch::kBFloat16));
+      c.output_weight.push_back(output[i]->as<nn::Conv1d>()->weight.squeeze(2).to(torch::kBFloat16));
+      dilated_bias.push_back(d->bias);
     }
+    c.bias = c.bias + torch::cat(dilated_bias);
   }
   c.projected = project || repeat_upsampler;
   if (!c.projected) {
     c.values = s;
   } else if (bf16) {
-    c.values = torch::conv1d(s.to(torch::kBFloat16), cond_projection->weight.to(torch::kBFloat16),
-                             cond_projection->bias.to(torch::kBFloat16));
+    const auto w = cond_projection->weight.squeeze(2).to(torch::kBFloat16);
+    c.values = mm_per_item(w, s.to(torch::kBFloat16)).add_(c.bias.view({1, -1, 1}).to(torch::kBFloat16));
   } else {
     c.values = cond_projection->forward(s);
   }
@@ -102,15 +130,18 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
   for (int i = 0; i < layers; ++i) {
     auto y = x + steps.select(1, i).unsqueeze(2);
     if (cond.bf16) {
+      // The dilated convolution as one GEMM over the three shifted copies of its input.
       const int64_t d = (*dilated[i]->as<nn::Conv1d>()->options.dilation())[0];
-      const auto o = F::Conv1dFuncOptions().bias(cond.dilated_bias[i]).padding(d).dilation(d);
-      y = F::conv1d(y.to(torch::kBFloat16), cond.dilated_weight[i], o).to(torch::kFloat32);
+      const auto p = F::pad(y.to(torch::kBFloat16), F::PadFuncOptions({d, d}));
+      y = mm_per_item(cond.dilated_weight[i],
+                      torch::cat({p.narrow(2, 0, T), p.narrow(2, d, T), p.narrow(2, 2 * d, T)}, 1));
+      if (!fuse) y = y.to(torch::kFloat32);
     } else {
       y = dilated[i]->as<nn::Conv1d>()->forward(y);
     }
     const auto c = cond.projected ? cond.values.narrow(1, i * C2, C2)
                                   : torch::conv1d(cond.values, cond_projection->weight.narrow(0, i * C2, C2),
-                                                  cond_projection->bias.narrow(0, i * C2, C2));
+                                                  cond.bias.narrow(0, i * C2, C2));
     if (fuse) {
       y = fused_gate(y, c, repeat_upsampler ? hop : 1);
     } else {
@@ -119,7 +150,10 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
       const auto gf = y.chunk(2, 1);
       y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
     }
-    const auto rs = output[i]->as<nn::Conv1d>()->forward(y).chunk(2, 1);
+    auto* out = output[i]->as<nn::Conv1d>();
+    const auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16)) + out->bias.view({1, -1, 1})
+                             : out->forward(y);
+    const auto rs = r.chunk(2, 1);
     x = (x + rs[0]) * M_SQRT1_2;
     skip = i == 0 ? rs[1] : skip + rs[1];
   }

@@ -15,10 +15,13 @@ namespace rg {
 struct Conditioning {
   torch::Tensor values;
   bool projected = true;
-  // bfloat16 inference: the dilated convolutions and the projections (the bulk of the arithmetic)
-  // run in bf16 with these weight copies; everything else stays float32.
+  // bfloat16 inference: the projections and each layer's convolutions (the bulk of the arithmetic)
+  // run as bf16 GEMMs, on these weight matrices: dilated [2C, 3C] (the three taps side by side,
+  // for an im2col input), output [2C, C]. Everything else stays float32. The dilated
+  // convolutions' biases are folded into the conditioner term, `bias` [L·2C] (float32).
   bool bf16 = false;
-  std::vector<torch::Tensor> dilated_weight, dilated_bias;
+  std::vector<torch::Tensor> dilated_weight, output_weight;
+  torch::Tensor bias;
 };
 
 struct WaveNetImpl : torch::nn::Module {
@@ -50,5 +53,10 @@ struct WaveNetImpl : torch::nn::Module {
   torch::nn::Conv1d skip_projection{nullptr}, final_projection{nullptr};
 };
 TORCH_MODULE(WaveNet);
+
+// up(s.unsqueeze(1)).squeeze(1) for CDiffuSE's upsampler, ConvTranspose2d(1, 1, (3, 32), stride
+// (1, 16), padding (1, 8)): [B, H, F] → [B, H, 16·F]. Written as a small GEMM and an overlap-add,
+// about ten times faster than LibTorch's CPU transposed convolution, and differentiable.
+torch::Tensor upsample16(const torch::Tensor& s, const torch::nn::ConvTranspose2d& up);
 
 }  // namespace rg
