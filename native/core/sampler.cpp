@@ -12,28 +12,6 @@ namespace rg {
 
 namespace {
 
-// Swaps the EMA weights into the networks for the duration of a call.
-class EmaWeights {
- public:
-  EmaWeights(Model& model, bool on) : model_(model), on_(on) { swap(); }
-  ~EmaWeights() { swap(); }
-
- private:
-  void swap() {
-    if (!on_) return;
-    torch::NoGradGuard no_grad;
-    const auto params = model_.parameters();
-    auto& ema = model_.train_state().ema;
-    for (size_t i = 0; i < params.size(); ++i) {
-      const auto held = params[i].clone();
-      params[i].copy_(ema[i]);
-      ema[i].copy_(held);
-    }
-  }
-  Model& model_;
-  bool on_;
-};
-
 // The whole reverse process for one group of items; `cache` keeps the conditioner's projections
 // for the call, otherwise they are projected again at every step.
 torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
@@ -92,7 +70,7 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
   std::vector<uint64_t> seeds;
   for (int64_t b = 0; b < B; ++b) seeds.push_back(options.seeds.size() == 1 ? options.seeds[0] + b : options.seeds[b]);
   const auto rs = reverse_schedule(model.schedule(), options.betas);
-  EmaWeights weights(model, options.use_ema);
+  EmaScope weights(model, options.use_ema);
   model.set_training(false);
   c10::InferenceMode inference;
 
