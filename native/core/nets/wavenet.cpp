@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "nets/gate.h"
+#include "nets/fused.h"
 
 namespace rg {
 
@@ -127,8 +127,8 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
   auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
   torch::Tensor skip;
   const bool fuse = can_fuse_gate(audio);
+  auto y = x + steps.select(1, 0).unsqueeze(2);  // each layer's input: x plus its step term
   for (int i = 0; i < layers; ++i) {
-    auto y = x + steps.select(1, i).unsqueeze(2);
     if (cond.bf16) {
       // The dilated convolution as one GEMM over the three shifted copies of its input.
       const int64_t d = (*dilated[i]->as<nn::Conv1d>()->options.dilation())[0];
@@ -151,11 +151,18 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
       y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
     }
     auto* out = output[i]->as<nn::Conv1d>();
+    const auto next_step = i + 1 < layers ? steps.select(1, i + 1) : torch::Tensor();
+    if (fuse) {
+      const auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16)) : F::conv1d(y, out->weight);
+      y = fused_residual(x, skip, r, out->bias, next_step);
+      continue;
+    }
     const auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16)) + out->bias.view({1, -1, 1})
                              : out->forward(y);
     const auto rs = r.chunk(2, 1);
     x = (x + rs[0]) * M_SQRT1_2;
     skip = i == 0 ? rs[1] : skip + rs[1];
+    if (next_step.defined()) y = x + next_step.unsqueeze(2);
   }
   x = torch::relu(skip_projection->forward(skip * (1.0 / std::sqrt(static_cast<double>(layers)))));
   return final_projection->forward(x).squeeze(1);

@@ -1,6 +1,6 @@
 #include "helpers.h"
 #include "model.h"
-#include "nets/gate.h"
+#include "nets/fused.h"
 #include "nets/wavenet.h"
 #include "test.h"
 
@@ -38,6 +38,28 @@ TEST_CASE("gate: the fused pass equals σ(a + c)·tanh(b + c) in float64, for ev
   CHECK(max_error(rg::fused_gate(z, frames, 64), reference_gate(z, frames, 64)) < 1e-6);
   CHECK(torch::isfinite(rg::fused_gate(1e4 * z, cond, 1)).all().item<bool>());
   CHECK_THROWS_CODE(rg::fused_gate(z, cond.narrow(2, 0, 256), 1), rg::kNative);
+}
+
+TEST_CASE("residual: the fused update equals its float64 formula, first layer, bf16 input and last layer") {
+  torch::manual_seed(2);
+  const auto x0 = torch::randn({2, 3, 100}), skip0 = torch::randn({2, 3, 100});
+  const auto r = torch::randn({2, 6, 100}), bias = torch::randn({6}), step = torch::randn({1, 3});
+  for (const bool bf16 : {false, true}) {
+    const auto rr = bf16 ? r.to(torch::kBFloat16) : r;
+    const auto r64 = rr.to(torch::kFloat64) + bias.to(torch::kFloat64).view({1, 6, 1});
+    const auto want_x = (x0.to(torch::kFloat64) + r64.narrow(1, 0, 3)) * M_SQRT1_2;
+    auto x = x0.clone(), skip = skip0.clone();
+    const auto next = rg::fused_residual(x, skip, rr, bias, step);
+    CHECK(max_error(x, want_x) < 1e-5);
+    CHECK(max_error(skip, skip0.to(torch::kFloat64) + r64.narrow(1, 3, 3)) < 1e-5);
+    CHECK(max_error(next, want_x + step.to(torch::kFloat64).unsqueeze(2)) < 1e-5);
+    auto x1 = x0.clone();
+    torch::Tensor fresh;  // the first layer creates the skip sum; the last returns no next input
+    CHECK(!rg::fused_residual(x1, fresh, rr, bias, torch::Tensor()).defined());
+    CHECK(max_error(fresh, r64.narrow(1, 3, 3)) < 1e-5);
+  }
+  auto x = x0.clone(), skip = skip0.clone();
+  CHECK_THROWS_CODE(rg::fused_residual(x, skip, r.narrow(2, 0, 50), bias, step), rg::kNative);
 }
 
 TEST_CASE("gate: inference (fused) and training (tensor ops) forward passes agree, for both upsamplers") {

@@ -1,4 +1,4 @@
-#include "nets/gate.h"
+#include "nets/fused.h"
 
 #include <ATen/Parallel.h>
 
@@ -66,6 +66,17 @@ const float* float_row(const torch::Tensor& row, std::vector<float>& buffer) {
   return buffer.data();
 }
 
+RG_VECTOR_CLONES void residual_row(float* __restrict x, float* __restrict skip, const float* __restrict ra,
+                                   const float* __restrict rb, float bias_a, float bias_b, bool first,
+                                   float* __restrict next, float step, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float v = (x[t] + ra[t] + bias_a) * 0.70710678118654752f;
+    x[t] = v;
+    skip[t] = (first ? 0.0f : skip[t]) + rb[t] + bias_b;
+    if (next) next[t] = v + step;
+  }
+}
+
 }  // namespace
 
 bool can_fuse_gate(const torch::Tensor& z) {
@@ -101,6 +112,33 @@ torch::Tensor fused_gate(const torch::Tensor& z_in, const torch::Tensor& cond, i
     }
   });
   return out;
+}
+
+torch::Tensor fused_residual(torch::Tensor& x, torch::Tensor& skip, const torch::Tensor& r, const torch::Tensor& bias,
+                             const torch::Tensor& step) {
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2);
+  const bool first = !skip.defined();
+  if (first) skip = torch::empty_like(x);
+  if (x.scalar_type() != torch::kFloat32 || !x.is_contiguous() || !skip.is_contiguous() || skip.sizes() != x.sizes() ||
+      r.size(0) != B || r.size(1) != 2 * C || r.size(2) != T || r.stride(2) != 1 ||
+      (r.scalar_type() != torch::kFloat32 && r.scalar_type() != torch::kBFloat16))
+    throw Error(kNative, "fused_residual: shapes, types or layout do not match");
+  const auto b = bias.defined() ? bias.to(torch::kFloat32).contiguous() : torch::zeros({2 * C});
+  const auto s = step.defined() ? step.to(torch::kFloat32).expand({B, C}).contiguous() : torch::Tensor();
+  auto next = step.defined() ? torch::empty_like(x) : torch::Tensor();
+  float *xp = x.data_ptr<float>(), *sp = skip.data_ptr<float>(),
+        *np = next.defined() ? next.data_ptr<float>() : nullptr;
+  const float* bp = b.data_ptr<float>();
+  const float* stp = s.defined() ? s.data_ptr<float>() : nullptr;
+  at::parallel_for(0, B * C, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> ra, rb;
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t i = row / C, ch = row % C;
+      residual_row(xp + row * T, sp + row * T, float_row(r[i][ch], ra), float_row(r[i][C + ch], rb), bp[ch], bp[C + ch],
+                   first, np ? np + row * T : nullptr, stp ? stp[row] : 0.0f, T);
+    }
+  });
+  return next;
 }
 
 }  // namespace rg
