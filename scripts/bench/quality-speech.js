@@ -11,7 +11,7 @@
 //   usage: node scripts/bench/quality-speech.js [--pack bench/data/pack] [--preset speech-small]
 //          [--steps 1200] [--batch 4] [--crop 8192] [--lr 4e-4] [--eval-every 200] [--tests 16]
 //          [--test-seconds 3] [--seed 1] [--jobs 2] [--runs NAME,...] [--work bench/data/quality-speech]
-//          [--report bench/results/quality-speech.md]
+//          [--report bench/results/quality-speech.md] [--precision float32|bfloat16]
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -38,6 +38,7 @@ const { values: o } = parseArgs({
     tests: { type: 'string', default: '16' },
     'test-seconds': { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
+    precision: { type: 'string', default: 'float32' },
     jobs: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
     runs: { type: 'string' },
     work: { type: 'string', default: path.join(root, 'bench/data/quality-speech') },
@@ -147,7 +148,7 @@ async function finalScores(dir, set) {
   try {
     const out = {};
     for (const steps of [model.config.trainSteps, 6, 3]) {
-      const restored = await model.restore(set.noisy, { steps, seed: 0 });
+      const restored = await model.restore(set.noisy, { steps, seed: 0, precision: o.precision });
       const clips = restored.map((x, i) => score(set.clean[i], x, RATE));
       out[steps] = { ...meanScores(clips), clips };
     }
@@ -193,7 +194,7 @@ async function main() {
     '',
     `Command: \`npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
     `Machine: ${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; date ${new Date().toISOString().slice(0, 10)}; training took ${minutes.toFixed(1)} min (${o.jobs} runs at a time, 1 thread each${minutes < 1 ? '; runs kept from an earlier invocation' : ''}).`,
-    `Preset \`${o.preset}\`, ${o.steps} steps of ${o.batch} crops × ${o.crop} samples, Adam ${o.lr}, seed ${o.seed}, the same mixtures for every run (rg_train: speech of the pack's training voices mixed with its training noise at 0–15 dB, RMS 0.1). EMA weights restore.`,
+    `Preset \`${o.preset}\`, ${o.steps} steps of ${o.batch} crops × ${o.crop} samples, Adam ${o.lr}, seed ${o.seed}, the same mixtures for every run (rg_train: speech of the pack's training voices mixed with its training noise at 0–15 dB, RMS 0.1). EMA weights restore, in ${o.precision} for the final scores.`,
     `Test set: the first ${set.clean.length} test mixtures of the pack, each cut to ${o['test-seconds']} s (voices and noise recordings that training never saw).`,
     '',
     `## Last step (${o.steps}): the test set restored with ${full}, 6 and 3 sampling steps`,
