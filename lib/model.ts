@@ -179,12 +179,13 @@ export interface RestoreOptions {
   /** Use the EMA weights (default true). */
   useEma?: boolean;
   /**
-   * `float32` (default), or `bfloat16` to run the dilated convolutions and conditioner projections
-   * in bf16: half the memory for the conditioner, output within about 45 dB SNR of float32, and
-   * 4–14 % faster on a 2-core AVX-512 BF16 CPU (bench/results/throughput.md); slower on CPUs
-   * without bf16 instructions.
+   * `auto` (default): `bfloat16` on a CPU with AVX-512 BF16 instructions, `float32` elsewhere.
+   * `bfloat16` runs the conditioner projections and the layer convolutions as bf16 GEMMs: half the
+   * conditioner's memory, SI-SDR and STOI within 0.01 dB and 0.001 of float32 on held-out speech
+   * (bench/results/quality-speech-bf16.md), 22–25 % less time for speech-base on such a CPU
+   * (bench/results/throughput.md). Pass `float32` for results that are the same on every machine.
    */
-  precision?: 'float32' | 'bfloat16';
+  precision?: 'auto' | 'float32' | 'bfloat16';
 }
 
 const trainKeys = [
@@ -207,6 +208,12 @@ const batchingKeys = ['maxBatch', 'maxDelayMs', 'maxQueue', 'chunkSeconds', 'ove
 const MAX_SEED = 2 ** 53 - 1;
 /** Longest input accepted in one call: ten minutes at 48 kHz. */
 const MAX_SAMPLES = 48000 * 600;
+
+let cpuBf16: boolean | undefined;
+const cpuHasBf16 = (): boolean => {
+  cpuBf16 ??= native().buildInfo().cpuBf16;
+  return cpuBf16;
+};
 
 function checkDevice(device: unknown): string {
   if (device === undefined) return 'cpu';
@@ -411,14 +418,15 @@ export class Model implements AsyncDisposable {
     const signal = checkSignalOption(options.signal, 'signal');
     const useEma = options.useEma ?? true;
     if (typeof useEma !== 'boolean') throw new InputError('useEma must be a boolean');
-    const precision = options.precision ?? 'float32';
-    if (precision !== 'float32' && precision !== 'bfloat16')
-      throw new InputError(`precision must be 'float32' or 'bfloat16', got ${String(precision)}`);
+    const precision = options.precision ?? 'auto';
+    if (precision !== 'auto' && precision !== 'float32' && precision !== 'bfloat16')
+      throw new InputError(`precision must be 'auto', 'float32' or 'bfloat16', got ${String(precision)}`);
+    const bf16 = precision === 'bfloat16' || (precision === 'auto' && this.device === 'cpu' && cpuHasBf16());
 
     // Long inputs become chunks of one length, so they batch with each other and memory is bounded.
     const plans = inputs.map((x) => planChunks(x.length, this.chunk, this.overlap));
     const items = inputs.flatMap((x, i) => cutChunks(x, plans[i]).map((data, k) => ({ data, seed: chunkSeed(seed + i, k) })));
-    const restored = await this.batcher.restore(items, { betas, useEma, bf16: precision === 'bfloat16', signal });
+    const restored = await this.batcher.restore(items, { betas, useEma, bf16, signal });
     let next = 0;
     const outputs = inputs.map((x, i) => {
       const parts = restored.slice(next, next + plans[i].starts.length);

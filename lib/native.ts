@@ -87,7 +87,7 @@ export interface NativeModel {
 export interface Binding {
   NativeModel: new (threads: number) => NativeModel;
   /** The LibTorch built against; dataParallel: whether c10d's Gloo backend is built in. */
-  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; dataParallel: boolean };
+  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; dataParallel: boolean; cpuBf16: boolean };
   /** Cancels every model's restorations and waits until no model's thread is running. */
   stopAll(): void;
 }

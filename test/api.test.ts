@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { createModel, loadModel, type Model, presets } from '../lib';
+import { native } from '../lib/native';
 import { equalArrays, tonePair } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-api-'));
@@ -81,11 +82,19 @@ describe('restoration', () => {
   });
 
   test('bfloat16 precision restores close to float32; other precisions are refused', async () => {
-    const fp32 = await model.restore(degraded, { seed: 2 });
+    const fp32 = await model.restore(degraded, { seed: 2, precision: 'float32' });
     const bf16 = await model.restore(degraded, { seed: 2, precision: 'bfloat16' });
     expect(bf16.length).toBe(fp32.length);
+    expect(equalArrays(bf16, fp32)).toBe(false);
     expect(Math.max(...bf16.map((v, i) => Math.abs(v - fp32[i])))).toBeLessThan(0.02);
     await expect(model.restore(degraded, { precision: 'float16' as never })).rejects.toMatchObject({ code: 'E_INPUT' });
+  });
+
+  test('the default precision is bfloat16 on a CPU with AVX-512 BF16 and float32 elsewhere', async () => {
+    const expected = native().buildInfo().cpuBf16 ? 'bfloat16' : 'float32';
+    const auto = await model.restore(degraded, { seed: 3 });
+    expect(equalArrays(auto, await model.restore(degraded, { seed: 3, precision: expected }))).toBe(true);
+    expect(equalArrays(auto, await model.restore(degraded, { seed: 3, precision: 'auto' }))).toBe(true);
   });
 
   test('the full and custom schedules run; a schedule beyond training is refused', async () => {
