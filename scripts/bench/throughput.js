@@ -5,7 +5,7 @@
 // peak memory is its own. Writes bench/results/throughput.md.
 //
 // usage: node scripts/bench/throughput.js [--threads 2] [--presets speech-small,speech-base] [--skip-reference]
-//        [--folder-preset speech-small]
+//        [--folder-preset speech-small] [--image-presets image-small,image-base]
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -19,11 +19,15 @@ const { values } = parseArgs({
     presets: { type: 'string', default: 'speech-small,speech-base' },
     'skip-reference': { type: 'boolean', default: false },
     'folder-preset': { type: 'string', default: 'speech-small' },
+    'image-presets': { type: 'string', default: 'image-small,image-base' },
     out: { type: 'string', default: path.join(root, 'bench', 'results', 'throughput.md') },
   },
 });
 const threads = Number(values.threads);
 const { presets } = require(path.join(root, 'dist'));
+const { cpuBf16 } = require(path.join(root, 'dist', 'native'))
+  .native()
+  .buildInfo();
 
 // Both sides allocate with tcmalloc when the machine has it, as the CLI does (lib/allocator.ts).
 const tcmalloc = require(path.join(root, 'dist', 'allocator')).findTcmalloc();
@@ -76,12 +80,18 @@ const folders = [200, 1000].map((files) => {
   return { files, ...ours(values['folder-preset'], 'folder', files, 0.25) };
 });
 
+// Images: one 256 × 256 RGB picture, 10 DDIM steps (no Python reference).
+const images = (values['image-presets'] ? values['image-presets'].split(',') : []).map((preset) => {
+  console.error(`${preset}: 256 × 256`);
+  return { preset, ...ours(preset, 'image', 1, 256) };
+});
+
 const fmt = (x, d = 2) => (x === undefined ? '–' : x.toFixed(d));
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.arch();
 const lines = [
   '# Throughput: restoregrad against a CDiffuSE-style PyTorch loop',
   '',
-  `Command: \`npm run bench:throughput -- --threads ${threads} --presets ${values.presets}\``,
+  `Command: \`npm run bench:throughput -- --threads ${threads} --presets ${values.presets} --image-presets ${values['image-presets']}\``,
   `Machine: ${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
     `Debian LibTorch 1.13 (addon) and python3-torch 1.13 (reference). Date: ${new Date().toISOString().slice(0, 10)}.`,
   `Allocator: ${tcmalloc ? 'tcmalloc (preloaded) for both sides' : 'the system malloc'}.`,
@@ -101,11 +111,17 @@ const lines = [
       `${fmt((100 * r.gflops) / gemm, 0)} % | ${fmt(r.ref?.maxRssMiB, 0)} / ${fmt(r.mine.maxRssMiB, 0)} |`,
   ),
   '',
-  `## A folder of WAV files through \`restoregrad restore\` (${values['folder-preset']}, 0.25 s each, ${threads} workers)`,
+  `## A folder of WAV files through \`restoregrad restore\` (${values['folder-preset']}, 0.25 s each, ${threads} workers, default precision: ${cpuBf16 ? 'bfloat16 on this CPU' : 'float32 on this CPU'})`,
   '',
   '| files | wall (s) | audio s / s | peak RSS (MiB) |',
   '|---|---|---|---|',
   ...folders.map((f) => `| ${f.files} | ${fmt(f.seconds)} | ${fmt(f.audioSeconds / f.seconds)} | ${fmt(f.maxRssMiB, 0)} |`),
+  '',
+  `## Images: one 256 × 256 RGB picture, 10 DDIM steps, one model with ${threads} threads (no reference)`,
+  '',
+  '| preset | restore (s) | pictures / s | peak RSS (MiB) |',
+  '|---|---|---|---|',
+  ...images.map((r) => `| ${r.preset} | ${fmt(r.seconds)} | ${fmt(r.pictures / r.seconds, 3)} | ${fmt(r.maxRssMiB, 0)} |`),
   '',
 ];
 fs.mkdirSync(path.dirname(values.out), { recursive: true });

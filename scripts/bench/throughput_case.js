@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One restoregrad case of the throughput benchmark, in a process of its own; prints one JSON line.
-// usage: node throughput_case.js PRESET model|pool|folder BATCH SECONDS THREADS [PRECISION]
-// `folder` restores BATCH WAV files of SECONDS each with the CLI's restore command.
+// usage: node throughput_case.js PRESET model|pool|folder|image BATCH SECONDS THREADS [PRECISION]
+// `folder` restores BATCH WAV files of SECONDS each with the CLI's restore command; `image`
+// restores BATCH random RGB pictures of SECONDS × SECONDS pixels with 10 DDIM steps.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -40,6 +41,30 @@ async function folderCase(preset, files, samples, threads, noise) {
   }
 }
 
+async function imageCase(preset, pictures, side, threads) {
+  const model = await createModel({ preset, threads });
+  try {
+    let seed = 1;
+    const picture = (n) => ({
+      data: Uint8Array.from({ length: n * n * 3 }, () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % 256;
+      }),
+      width: n,
+      height: n,
+      channels: 3,
+    });
+    await model.restore(picture(model.config.patchSize), { steps: 10 });
+    const inputs = Array.from({ length: pictures }, () => picture(side));
+    const t0 = performance.now();
+    await model.restore(inputs, { steps: 10 });
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, pictures, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    await model.dispose();
+  }
+}
+
 async function main() {
   const [preset, mode, batchArg, secondsArg, threadsArg, precisionArg] = process.argv.slice(2);
   const precision = precisionArg ?? 'float32';
@@ -55,6 +80,10 @@ async function main() {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * seed) / 2 ** 31);
   };
+  if (mode === 'image') {
+    console.log(JSON.stringify(await imageCase(preset, batch, Number(secondsArg), threads)));
+    return;
+  }
   if (mode === 'folder') {
     console.log(JSON.stringify(await folderCase(preset, batch, samples, threads, noise)));
     return;
