@@ -182,7 +182,7 @@ export interface RestoreOptions {
    * `auto` (default): `bfloat16` on a CPU with AVX-512 BF16 instructions, `float32` elsewhere.
    * `bfloat16` runs the conditioner projections and the layer convolutions as bf16 GEMMs: half the
    * conditioner's memory, SI-SDR and STOI within 0.01 dB and 0.001 of float32 on held-out speech
-   * (bench/results/quality-speech-bf16.md), 22–25 % less time for speech-base on such a CPU
+   * (bench/results/quality-speech-bf16.md), 21–27 % less time for speech-base on such a CPU
    * (bench/results/throughput.md). Pass `float32` for results that are the same on every machine.
    */
   precision?: 'auto' | 'float32' | 'bfloat16';
