@@ -11,7 +11,18 @@ const dist = path.join(__dirname, '..', '..', 'dist');
 const { createModel, RestorePool, presets, encodeWav } = require(dist);
 const { restoreFiles } = require(path.join(dist, 'cli', 'restore'));
 
-async function folderCase(preset, files, samples, threads, noise) {
+// A small LCG and Box-Muller: the same inputs in every run.
+let seed = 1;
+const nextRandom = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed;
+};
+const noise = () => {
+  const u = (nextRandom() + 1) / (2 ** 31 + 1);
+  return 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * nextRandom()) / 2 ** 31);
+};
+
+async function folderCase(preset, files, samples, threads) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-folder-'));
   try {
     const model = await createModel({ preset, threads: 1 });
@@ -44,12 +55,8 @@ async function folderCase(preset, files, samples, threads, noise) {
 async function imageCase(preset, pictures, side, threads) {
   const model = await createModel({ preset, threads });
   try {
-    let seed = 1;
     const picture = (n) => ({
-      data: Uint8Array.from({ length: n * n * 3 }, () => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        return seed % 256;
-      }),
+      data: Uint8Array.from({ length: n * n * 3 }, () => nextRandom() % 256),
       width: n,
       height: n,
       channels: 3,
@@ -71,21 +78,13 @@ async function main() {
   const batch = Number(batchArg);
   const threads = Number(threadsArg);
   const config = presets[preset];
-  const samples = Math.floor((Number(secondsArg) * config.sampleRate) / config.hop) * config.hop;
-  let seed = 1;
-  const noise = () => {
-    // A small LCG + Box-Muller: the same inputs in every run.
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    const u = (seed + 1) / (2 ** 31 + 1);
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return 0.1 * Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * seed) / 2 ** 31);
-  };
   if (mode === 'image') {
     console.log(JSON.stringify(await imageCase(preset, batch, Number(secondsArg), threads)));
     return;
   }
+  const samples = Math.floor((Number(secondsArg) * config.sampleRate) / config.hop) * config.hop;
   if (mode === 'folder') {
-    console.log(JSON.stringify(await folderCase(preset, batch, samples, threads, noise)));
+    console.log(JSON.stringify(await folderCase(preset, batch, samples, threads)));
     return;
   }
   const inputs = Array.from({ length: batch }, () => Float32Array.from({ length: samples }, noise));
