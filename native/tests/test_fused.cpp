@@ -78,9 +78,9 @@ TEST_CASE("gate: inference (fused) and training (tensor ops) forward passes agre
     const auto spec = torch::randn({2, cfg.cond_bins(), 8});
     const auto t = torch::tensor({10.0, 40.0});
     const auto trained = net->forward(x, spec, t);  // grad mode: tensor ops
-    CHECK(!rg::can_fuse_gate(x));
+    CHECK(!rg::can_fuse(x));
     c10::InferenceMode inference;
-    CHECK(rg::can_fuse_gate(x));
+    CHECK(rg::can_fuse(x));
     const auto inferred = net->forward(x, spec, t);
     CHECK(torch::allclose(trained.detach(), inferred, 1e-4, 1e-5));
   }

@@ -79,7 +79,7 @@ RG_VECTOR_CLONES void residual_row(float* __restrict x, float* __restrict skip, 
 
 }  // namespace
 
-bool can_fuse_gate(const torch::Tensor& z) {
+bool can_fuse(const torch::Tensor& z) {
   return z.device().is_cpu() && !torch::GradMode::is_enabled();
 }
 

@@ -7,7 +7,7 @@
 namespace rg {
 
 // Whether the fused passes apply: a CPU tensor outside autograd (the fused pass has no backward).
-bool can_fuse_gate(const torch::Tensor& z);
+bool can_fuse(const torch::Tensor& z);
 
 // z [B, 2C, T] (a: the first C channels, b: the rest); cond [B, 2C, T / repeat], contiguous in
 // time, each value held for `repeat` samples; both float32 or bfloat16. Returns [B, C, T] float32.

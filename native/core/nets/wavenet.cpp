@@ -126,7 +126,7 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
   const int64_t B = audio.size(0), T = audio.size(1), C2 = 2 * channels;
   auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
   torch::Tensor skip;
-  const bool fuse = can_fuse_gate(audio);
+  const bool fuse = can_fuse(audio);
   auto y = x + steps.select(1, 0).unsqueeze(2);  // each layer's input: x plus its step term
   for (int i = 0; i < layers; ++i) {
     if (cond.bf16) {
@@ -150,15 +150,16 @@ torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Cond
       const auto gf = y.chunk(2, 1);
       y = torch::sigmoid(gf[0]) * torch::tanh(gf[1]);
     }
+    // The output projection. Its bias goes in the fused residual pass, the convolution or an add.
     auto* out = output[i]->as<nn::Conv1d>();
+    auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16))
+                       : torch::conv1d(y, out->weight, fuse ? torch::Tensor() : out->bias);
     const auto next_step = i + 1 < layers ? steps.select(1, i + 1) : torch::Tensor();
     if (fuse) {
-      const auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16)) : F::conv1d(y, out->weight);
       y = fused_residual(x, skip, r, out->bias, next_step);
       continue;
     }
-    const auto r = cond.bf16 ? mm_per_item(cond.output_weight[i], y.to(torch::kBFloat16)) + out->bias.view({1, -1, 1})
-                             : out->forward(y);
+    if (cond.bf16) r = r + out->bias.view({1, -1, 1});
     const auto rs = r.chunk(2, 1);
     x = (x + rs[0]) * M_SQRT1_2;
     skip = i == 0 ? rs[1] : skip + rs[1];
