@@ -1,6 +1,5 @@
 #include "model_wrap.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cstring>
@@ -12,6 +11,7 @@
 #include "json.h"
 #include "sampler.h"
 #include "shutdown.h"
+#include "threads.h"
 #include "trainer.h"
 
 namespace rgaddon {
@@ -218,7 +218,7 @@ Napi::Promise ModelWrap::schedule(Napi::Env env, std::function<Builder(ModelStat
   executor_->post([job, tsfn, teardown, shared = teardown->shared, state = state_, work = std::move(work)]() mutable {
     capture(
         [&] {
-          at::set_num_threads(state->threads);  // per job: the setting is only partly process-wide
+          rg::set_threads(state->threads);  // per job: the setting is per thread or process-wide
           job->builder = work(*state);
         },
         job->failure);

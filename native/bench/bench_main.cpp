@@ -12,6 +12,7 @@
 #include "image_sampler.h"
 #include "model.h"
 #include "sampler.h"
+#include "threads.h"
 #include "trainer.h"
 
 namespace {
@@ -59,7 +60,7 @@ void bench_images(torch::Device device, bool with_base) {
 int main(int argc, char** argv) {
   const torch::Device device(argc > 1 ? argv[1] : "cpu");
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
-  at::set_num_threads(threads);
+  rg::set_threads(threads);
   std::printf(
       "| config | batch × samples | train step (s) | restore 6 steps (s) | audio s / s | bf16 restore (s) | bf16 audio "
       "s / s "

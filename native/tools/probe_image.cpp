@@ -4,7 +4,6 @@
 // uses its condition gains from it; one that only denoises x_t does not. Then the PSNR of whole
 // restorations of a 96×96 crop with DDIM (η = 0) and η = 1 at 10, 25 and 100 steps.
 //   usage: rg_probe_image CHECKPOINT CLEAN.u8 DEGRADED.u8 SIDE [threads=2]
-#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "error.h"
 #include "image_sampler.h"
 #include "pictures.h"
+#include "threads.h"
 
 namespace {
 
@@ -27,7 +27,7 @@ double psnr(const torch::Tensor& a, const torch::Tensor& b) {
 int main(int argc, char** argv) {
   try {
     if (argc < 5) throw rg::Error(rg::kInput, "usage: rg_probe_image CHECKPOINT CLEAN.u8 DEGRADED.u8 SIDE [threads]");
-    at::set_num_threads(argc > 5 ? std::stoi(argv[5]) : 2);
+    rg::set_threads(argc > 5 ? std::stoi(argv[5]) : 2);
     torch::manual_seed(1);
     auto model = rg::load_checkpoint(argv[1], torch::kCPU);
     const int64_t side = std::stoi(argv[4]), crop = std::min<int64_t>(96, side), P = model->config().patch_size;

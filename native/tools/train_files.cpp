@@ -11,7 +11,6 @@
 // Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on each rank
 // (--batch is the global batch); rank 0 alone evaluates, logs and saves; the others wait for it.
 #include <ATen/Context.h>
-#include <ATen/Parallel.h>
 
 #include <chrono>
 #include <cmath>
@@ -30,6 +29,7 @@
 #include "json.h"
 #include "model.h"
 #include "sampler.h"
+#include "threads.h"
 #include "trainer.h"
 
 namespace {
@@ -107,7 +107,7 @@ struct Mixer {
 int main(int argc, char** argv) {
   try {
     const rgtool::Args a(argc, argv);
-    at::set_num_threads(std::stoi(a.get("threads", "4")));
+    rg::set_threads(std::stoi(a.get("threads", "4")));
     const torch::Device device(a.get("device", "cpu"));
     const auto model_ptr = a.model(device);
     auto& model = *model_ptr;

@@ -7,7 +7,6 @@
 // fast steps and scored by RGB PSNR (DIR/log.csv); DIR/model.safetensors (and its
 // weights alone, DIR/weights.safetensors) is saved atomically. --init CHECKPOINT goes on training
 // a saved model.
-#include <ATen/Parallel.h>
 
 #include <chrono>
 #include <cmath>
@@ -24,6 +23,7 @@
 #include "json.h"
 #include "model.h"
 #include "pictures.h"
+#include "threads.h"
 #include "trainer.h"
 
 namespace {
@@ -76,7 +76,7 @@ struct PatchDrawer {
 int main(int argc, char** argv) {
   try {
     const rgtool::Args a(argc, argv);
-    at::set_num_threads(std::stoi(a.get("threads", "4")));
+    rg::set_threads(std::stoi(a.get("threads", "4")));
     torch::manual_seed(std::stoull(a.get("seed", "1")));
     const torch::Device device(a.get("device", "cpu"));
     const auto model_ptr = a.model(device);

@@ -1,0 +1,11 @@
+#pragma once
+
+namespace rg {
+
+// Sets the intra-op threads of the calling job: LibTorch's, and OpenBLAS's when the process has
+// it. A pthread build of OpenBLAS keeps its own pool, sized from the cores, which
+// `at::set_num_threads` does not reach: two one-thread models on worker threads then ran four
+// GEMM threads on two cores.
+void set_threads(int threads);
+
+}  // namespace rg
