@@ -64,6 +64,7 @@ for (const preset of values.presets.split(',')) {
     { label: `pool, ${threads} workers × 1 thread, 8 × 1 s`, batch: 8, seconds: 1, mode: 'pool' },
     { label: 'batch 1 × 4 s, bfloat16', batch: 1, seconds: 4, mode: 'model', precision: 'bfloat16' },
     { label: 'batch 8 × 1 s, bfloat16', batch: 8, seconds: 1, mode: 'model', precision: 'bfloat16' },
+    { label: `pool, ${threads} workers × 1 thread, 8 × 1 s, bfloat16`, batch: 8, seconds: 1, mode: 'pool', precision: 'bfloat16' },
   ];
   for (const k of cases) {
     console.error(`${preset}: ${k.label}`);
