@@ -4,7 +4,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { addGaussianNoise, cropImage, defaultModelNames, encodeWav, type Image, loadModel, psnr, readImage, writeImage } from '../lib';
+import {
+  addGaussianNoise,
+  addRain,
+  cropImage,
+  defaultModelNames,
+  encodeWav,
+  type Image,
+  loadModel,
+  psnr,
+  readImage,
+  writeImage,
+} from '../lib';
 
 const run = promisify(execFile);
 const cli = path.join(__dirname, '../dist/cli/main.js');
@@ -12,13 +23,15 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-defaults-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // A held-out photo the package ships, small enough for a quick restoration.
+const heldOutCrop = async () => cropImage(await readImage(path.join(__dirname, '../samples/photo.png')), 16, 16, 64);
+
 async function noisyPhoto() {
-  const clean = cropImage(await readImage(path.join(__dirname, '../samples/photo.png')), 16, 16, 64);
+  const clean = await heldOutCrop();
   return { clean, noisy: addGaussianNoise(clean, 25, 7) };
 }
 
 test('the shipped image-denoise model opens by name and removes σ = 25 noise from a held-out photo', async () => {
-  expect(defaultModelNames).toEqual(['image-denoise']);
+  expect(defaultModelNames).toEqual(['image-denoise', 'image-derain']);
   const model = await loadModel('image-denoise', { threads: 2 });
   expect(model.config.modality).toBe('image');
   expect(model.config.imageTarget).toBe('v');
@@ -26,6 +39,17 @@ test('the shipped image-denoise model opens by name and removes σ = 25 noise fr
   const restored = (await model.restore(noisy, { steps: model.config.ddimFastSteps, seed: 1 })) as Image;
   expect([restored.width, restored.height, restored.channels]).toEqual([64, 64, 3]);
   expect(psnr(clean, restored) - psnr(clean, noisy)).toBeGreaterThan(3);
+  await model.dispose();
+});
+
+test('the shipped image-derain model opens by name and removes synthetic rain from a held-out photo', async () => {
+  const model = await loadModel('image-derain', { threads: 2 });
+  expect(model.config.modality).toBe('image');
+  const clean = await heldOutCrop();
+  const rainy = addRain(clean, { seed: 3 });
+  const restored = (await model.restore(rainy, { steps: model.config.ddimFastSteps, seed: 1 })) as Image;
+  expect([restored.width, restored.height, restored.channels]).toEqual([64, 64, 3]);
+  expect(psnr(clean, restored) - psnr(clean, rainy)).toBeGreaterThan(4);
   await model.dispose();
 });
 

@@ -36,8 +36,8 @@ commands:
            [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
            restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
            directly inside a named folder, into DIR on N worker threads, or one input file into
-           FILE; MODEL is a checkpoint or the shipped image-denoise, the default for images;
-           --eta and --stride (DDIM η, patch stride) are for images
+           FILE; MODEL is a checkpoint or a shipped model: image-denoise (the default for
+           images) or image-derain; --eta and --stride (DDIM η, patch stride) are for images
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images

@@ -13,12 +13,13 @@ import { ProgressBar } from './progress';
 
 /**
  * The shipped model for these inputs when none is named: `image-denoise` when every input is an
- * image (folders by the files inside). Speech has no shipped model yet.
+ * image (folders by the files inside); `--model image-derain` removes rain instead. Speech has no
+ * shipped model yet.
  */
 export function defaultModelForInputs(inputs: readonly string[]): DefaultModelName {
   const files = listInputs(inputs, ['.wav', ...Object.keys(imageExtensions)], 'WAV or image');
   if (files.every((f) => path.extname(f).toLowerCase() in imageExtensions)) return 'image-denoise';
-  throw new InputError('name --model: the only shipped model, image-denoise, restores PNG, JPEG and WebP images');
+  throw new InputError('name --model: the shipped models, image-denoise and image-derain, restore PNG, JPEG and WebP images');
 }
 
 /** Options of {@link restoreFiles}. */
