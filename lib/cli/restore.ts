@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
-import type { DefaultModelName } from '../defaults';
+import { type DefaultModelName, defaultModelNames } from '../defaults';
 import { InputError } from '../errors';
 import { imageExtensions, writeImage } from '../image/io';
 import { listInputs } from '../inputs';
@@ -19,7 +19,7 @@ import { ProgressBar } from './progress';
 export function defaultModelForInputs(inputs: readonly string[]): DefaultModelName {
   const files = listInputs(inputs, ['.wav', ...Object.keys(imageExtensions)], 'WAV or image');
   if (files.every((f) => path.extname(f).toLowerCase() in imageExtensions)) return 'image-denoise';
-  throw new InputError('name --model: the shipped models, image-denoise and image-derain, restore PNG, JPEG and WebP images');
+  throw new InputError(`name --model: the shipped models, ${defaultModelNames.join(' and ')}, restore PNG, JPEG and WebP images`);
 }
 
 /** Options of {@link restoreFiles}. */
