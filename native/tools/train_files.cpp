@@ -7,10 +7,14 @@
 // DIR/restored3.i16) for other metrics; with --keep-restored 1 also the 6-step restorations of
 // every evaluation (DIR/restored6-STEP.i16), to score other metrics against training steps.
 // --max-seconds ends training early, as if at its last step; --init CHECKPOINT goes on training a saved model (its
-// config; a fresh optimiser for weights alone).
+// config; a fresh optimiser for weights alone). --resume 1 continues the run in DIR itself, across sessions: it loads
+// DIR/model.safetensors, counts --steps from the step the model has reached, appends to DIR/log.csv with its clocks
+// continued, and draws new mixtures (the mixer's seed moves on with the step). log.csv's cpu_seconds is the
+// process's CPU time, the fair budget when runs share cores. Mixtures take SNRs uniform in [--snr-min, --snr-max] dB.
 // Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on each rank
 // (--batch is the global batch); rank 0 alone evaluates, logs and saves; the others wait for it.
 #include <ATen/Context.h>
+#include <time.h>
 
 #include <chrono>
 #include <cmath>
@@ -80,15 +84,34 @@ void write_pcm16(const std::string& path, const torch::Tensor& batch, const std:
   if (!f) throw rg::Error(rg::kIo, "cannot write " + path);
 }
 
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// The last row of a log.csv as numbers (empty when there is none).
+std::vector<double> last_row(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (!line.empty() && line[0] >= '0' && line[0] <= '9') last = line;
+  std::vector<double> row;
+  std::stringstream ss(last);
+  for (std::string cell; std::getline(ss, cell, ',');) row.push_back(std::stod(cell));
+  return row;
+}
+
 struct Mixer {
   std::vector<float> speech, noise;
   std::mt19937_64 rng;
-  // One crop of speech (redrawn while nearly silent) mixed with noise at an SNR in [0, 15] dB,
+  double snr_min = 0, snr_max = 15;
+  // One crop of speech (redrawn while nearly silent) mixed with noise at an SNR in [snr_min, snr_max] dB,
   // both scaled so that the mixture's RMS is 0.1.
   void draw(float* clean, float* noisy, int64_t n) {
     std::uniform_int_distribution<int64_t> s_off(0, static_cast<int64_t>(speech.size()) - n);
     std::uniform_int_distribution<int64_t> n_off(0, static_cast<int64_t>(noise.size()) - n);
-    std::uniform_real_distribution<double> snr(0, 15);
+    std::uniform_real_distribution<double> snr(snr_min, snr_max);
     const float* s = nullptr;
     for (int tries = 0; tries < 20; ++tries) {
       s = speech.data() + s_off(rng);
@@ -109,7 +132,9 @@ int main(int argc, char** argv) {
     const rgtool::Args a(argc, argv);
     rg::set_threads(std::stoi(a.get("threads", "4")));
     const torch::Device device(a.get("device", "cpu"));
-    const auto model_ptr = a.model(device);
+    const std::string out = a.get("out");
+    const bool resume = a.get("resume", "0") == "1";
+    const auto model_ptr = resume ? rg::load_checkpoint(out + "/model.safetensors", device) : a.model(device);
     auto& model = *model_ptr;
     const auto config = model.config();
     int steps = std::stoi(a.get("steps"));
@@ -117,7 +142,6 @@ int main(int argc, char** argv) {
     const int crop = std::stoi(a.get("crop", "15872")), every = std::stoi(a.get("eval-every", "500"));
     const double lr = std::stod(a.get("lr", "0"));
     const double max_seconds = std::stod(a.get("max-seconds", "1e18"));  // stop early, then save as usual
-    const std::string out = a.get("out");
     const bool keep_restored = a.get("keep-restored", "0") == "1";
 
     // Every rank draws the same global batches; train_step trains each on its slice.
@@ -137,8 +161,10 @@ int main(int argc, char** argv) {
     }
     const bool writer = !group || group->rank() == 0;
 
+    const int first = resume ? static_cast<int>(model.train_state().step) + 1 : 1;
     Mixer mixer{read_pcm16(a.get("speech")), read_pcm16(a.get("noise")),
-                std::mt19937_64(std::stoull(a.get("seed", "1")))};
+                std::mt19937_64(std::stoull(a.get("seed", "1")) + 1000003ULL * (first - 1)),
+                std::stod(a.get("snr-min", "0")), std::stod(a.get("snr-max", "15"))};
     const auto test_clean = read_pcm16(a.get("test-clean")), test_noisy = read_pcm16(a.get("test-noisy"));
     std::vector<int64_t> lengths;
     std::ifstream lf(a.get("test-lengths"));
@@ -151,9 +177,12 @@ int main(int argc, char** argv) {
     for (size_t i = 0, off = 0; i < lengths.size(); off += lengths[i], ++i)
       std::copy(test_noisy.begin() + off, test_noisy.begin() + off + lengths[i], noisy_batch[i].data_ptr<float>());
 
+    // Clocks continue from the log's last row when resuming (columns 1 and 9: seconds, cpu_seconds).
+    const auto previous = resume ? last_row(out + "/log.csv") : std::vector<double>();
+    const double wall0 = previous.size() > 9 ? previous[1] : 0, cpu0 = previous.size() > 9 ? previous[9] : 0;
     std::ofstream log;
-    if (writer) log.open(out + "/log.csv");
-    log << "step,seconds,loss,diffusion,mse,sigma_post,sigma_prior,si_sdr6,si_sdr3\n";
+    if (writer) log.open(out + "/log.csv", resume ? std::ios::app : std::ios::trunc);
+    if (!resume) log << "step,seconds,loss,diffusion,mse,sigma_post,sigma_prior,si_sdr6,si_sdr3,cpu_seconds\n";
     const auto evaluate = [&](const std::vector<double>& betas, torch::Tensor* keep) {
       rg::RestoreOptions o;
       o.betas = betas;
@@ -167,9 +196,10 @@ int main(int argc, char** argv) {
     };
     auto clean = torch::empty({batch, crop}), noisy = torch::empty({batch, crop});
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu_start = cpu_seconds();
     rg::StepStats st;
     torch::Tensor restored6, restored3;  // of the latest evaluation
-    for (int step = 1; step <= steps; ++step) {
+    for (int step = first; step <= steps; ++step) {
       for (int b = 0; b < batch; ++b) mixer.draw(clean[b].data_ptr<float>(), noisy[b].data_ptr<float>(), crop);
       st = rg::train_step(model, clean, noisy, lr, group.get());
       auto out_of_time = torch::tensor(
@@ -179,9 +209,10 @@ int main(int argc, char** argv) {
       if (writer && (step % every == 0 || step == steps)) {
         const double s6 = evaluate(config.fast_betas, &restored6), s3 = evaluate(config.fast3_betas, &restored3);
         if (keep_restored) write_pcm16(out + "/restored6-" + std::to_string(step) + ".i16", restored6, lengths);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double secs = wall0 + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double cpu = cpu0 + cpu_seconds() - cpu_start;
         log << step << ',' << secs << ',' << st.loss << ',' << st.dm << ',' << st.mse << ',' << st.sigma_post << ','
-            << st.sigma_prior << ',' << s6 << ',' << s3 << std::endl;
+            << st.sigma_prior << ',' << s6 << ',' << s3 << ',' << cpu << std::endl;
         std::printf("%s step %d  %.0f s  loss %.4f  SI-SDR %.2f (6) %.2f (3)\n", rg::prior_name(config.prior), step,
                     secs, st.loss, s6, s3);
         std::fflush(stdout);
@@ -189,7 +220,7 @@ int main(int argc, char** argv) {
         rg::save_checkpoint(model, out + "/weights.safetensors", rg::CheckpointContents::Weights);
       }
     }
-    if (writer) {
+    if (writer && restored6.defined()) {
       write_pcm16(out + "/restored6.i16", restored6, lengths);  // the last step always evaluates
       write_pcm16(out + "/restored3.i16", restored3, lengths);
     }
