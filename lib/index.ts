@@ -2,7 +2,10 @@
  * restoregrad: restore degraded signals with conditional diffusion models whose prior is learned
  * jointly with the model (RestoreGrad), on a LibTorch core.
  *
- * @packageDocumentation
+ * Restoration over Redis (BullMQ) is the subpath `restoregrad/queue`, so that this entry point
+ * does not load the queue library.
+ *
+ * @module restoregrad
  */
 
 export type { Audio } from './audio/wav';
@@ -45,5 +48,5 @@ export { createModel, loadModel, Model } from './model';
 export type { NativeCounters } from './native';
 export type { PoolStats, RestorePoolOptions } from './pool';
 export { RestorePool } from './pool';
-export * from './queue';
 export type { Random } from './random';
+export type { ImageRestoration, SpeechRestoration } from './sigma';

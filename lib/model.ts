@@ -24,7 +24,11 @@ import {
   restoreImages,
 } from './image/model';
 import { type NativeCounters, type NativeInfo, type NativeModel, native } from './native';
-import { checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
+import type { ImageRestoration, SpeechRestoration } from './sigma';
+import type { StepStats } from './types';
+import { checkBoolean, checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
+
+export type { StepStats } from './types';
 
 /** Options of {@link createModel}. */
 export interface CreateModelOptions {
@@ -89,28 +93,6 @@ export interface ParameterCount {
   prior: number;
   /** The Posterior Net φ (learned prior only; used in training only). */
   posterior: number;
-}
-
-/** Statistics of one training step. */
-export interface StepStats {
-  /** Steps this model has taken in all, this one included. */
-  globalStep: number;
-  /** The total joint loss η·L_LR + L_DM + λ·L_PM (L_DM alone for the baselines). */
-  loss: number;
-  /** L_DM: the Σ-weighted diffusion loss. */
-  diffusion: number;
-  /** Unweighted mean squared error of the noise estimate. */
-  mse: number;
-  /** L_LR (learned prior only). */
-  likelihood: number;
-  /** L_PM (learned prior only). */
-  priorMatching: number;
-  /** Mean σ of the posterior (the noise scale training used). */
-  sigmaPosterior: number;
-  /** Mean σ of the prior (the noise scale restoration will use). */
-  sigmaPrior: number;
-  /** Gradient norm before clipping. */
-  gradNorm: number;
 }
 
 /** What `onProgress` receives. */

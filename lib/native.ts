@@ -3,7 +3,7 @@
  */
 import { LoadError } from './errors';
 import { loadBinding } from './loader';
-import type { StepStats } from './model';
+import type { StepStats } from './types';
 
 /** What the addon reports after creating or loading a model. */
 export interface NativeInfo {

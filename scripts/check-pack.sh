@@ -45,11 +45,15 @@ if [ -e node_modules/restoregrad/build ]; then
 fi
 
 node -e "
-  const { loadBinding } = require('restoregrad/dist/loader.js');
+  // By path: package.json 'exports' hides dist/ from require('restoregrad/dist/...').
+  const { loadBinding } = require('./node_modules/restoregrad/dist/loader.js');
   const binding = loadBinding();
   if (binding === null || typeof binding !== 'object') throw new Error('loadBinding() returned ' + binding);
-  // The entry point is optional here: the check is about packaging, not the API.
-  try { require.resolve('restoregrad'); } catch { process.exit(0); }
-  require('restoregrad');
+  // The entry points, as 'exports' names them: the root without BullMQ, the queue API with it.
+  const bullmq = () => Object.keys(require.cache).some((f) => f.split(require('node:path').sep).includes('bullmq'));
+  if (typeof require('restoregrad').createModel !== 'function') throw new Error('restoregrad has no createModel');
+  if (bullmq()) throw new Error('require(\"restoregrad\") loaded bullmq');
+  if (typeof require('restoregrad/queue').RestoreWorker !== 'function') throw new Error('restoregrad/queue has no RestoreWorker');
+  if (!bullmq()) throw new Error('restoregrad/queue did not load bullmq');
 "
 echo "check-pack: ok ($tarball loads from a clean install)" >&2

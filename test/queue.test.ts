@@ -8,17 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { type Job, Queue, QueueEvents } from 'bullmq';
 
-import {
-  createModel,
-  decodeWav,
-  encodeImage,
-  encodeWav,
-  enqueueRestore,
-  type RestoreJobResult,
-  readImage,
-  redisConnection,
-  writeImage,
-} from '../dist';
+import { createModel, decodeWav, encodeImage, encodeWav, readImage, writeImage } from '../dist';
+import { enqueueRestore, type RestoreJobResult, redisConnection } from '../dist/queue';
 import { tonePair } from './helpers';
 import { type RedisServer, startRedis } from './redis';
 

@@ -3,26 +3,7 @@ import * as path from 'node:path';
 import { listWavFiles, readWav } from '../audio/files';
 import { InputError } from '../errors';
 import { listImageFiles, readImage } from '../image/io';
-import { estoi, psnr, STOI_TOO_SHORT, segmentalSnr, siSdr, ssim, stoi } from '../metrics';
-
-/** The metrics of one restored signal against its clean reference. */
-export interface SpeechScores {
-  siSdr: number;
-  segSnr: number;
-  stoi: number;
-  estoi: number;
-}
-
-/** The metrics of one restored image against its clean reference: PSNR (dB) and SSIM on RGB and on luma (Y). */
-export interface ImageScores {
-  psnr: number;
-  ssim: number;
-  psnrY: number;
-  ssimY: number;
-}
-
-/** Scores of speech or of images; one evaluation holds one kind only. */
-export type Scores = SpeechScores | ImageScores;
+import { type ImageScores, meanScores, psnr, type Scores, score, ssim } from '../metrics';
 
 /** One file's scores, of the restored signal and, when given, of the noisy input. */
 export interface FileScores {
@@ -42,40 +23,6 @@ const columns: Record<string, [string, number]> = {
   psnrY: ['PSNR-Y', 2],
   ssimY: ['SSIM-Y', 4],
 };
-
-// pystoi's 1e-5 for too little speech marks a signal it cannot score: NaN keeps it out of means.
-const intelligibility = (value: number) => (value === STOI_TOO_SHORT ? Number.NaN : value);
-
-/**
- * Scores `estimate` against `clean` (equal lengths and rates required). STOI and ESTOI are NaN
- * for a signal with under 30 frames (about 0.4 s) of speech left after silence removal.
- */
-export function score(clean: Float32Array, estimate: Float32Array, sampleRate: number): SpeechScores {
-  return {
-    siSdr: siSdr(clean, estimate),
-    segSnr: segmentalSnr(clean, estimate),
-    stoi: intelligibility(stoi(clean, estimate, sampleRate)),
-    estoi: intelligibility(estoi(clean, estimate, sampleRate)),
-  };
-}
-
-/**
- * Mean of each metric over files, of finite values only: a perfect copy's +Infinity (SI-SDR,
- * PSNR) is left out, unless every file is perfect, when the mean is +Infinity.
- */
-export function meanScores<S extends Scores>(all: S[]): S {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(all[0] ?? {})) {
-    const values = all.map((s) => (s as unknown as Record<string, number>)[k]);
-    const finite = values.filter(Number.isFinite);
-    out[k] = finite.length
-      ? finite.reduce((a, b) => a + b, 0) / finite.length
-      : values.length && values.every((v) => v === Number.POSITIVE_INFINITY)
-        ? Number.POSITIVE_INFINITY
-        : Number.NaN;
-  }
-  return out as unknown as S;
-}
 
 async function scoreSpeech(cleanDir: string, restoredDir: string, noisyDir: string | undefined, name: string): Promise<FileScores> {
   const clean = await readWav(path.join(cleanDir, name));

@@ -1,4 +1,9 @@
-/** Restoration over Redis with BullMQ: producers queue jobs, workers on any machine restore them. */
+/**
+ * `restoregrad/queue`: restoration over Redis with BullMQ. Producers queue jobs, workers on any
+ * machine restore them. A subpath of its own, so that `restoregrad` does not load BullMQ.
+ *
+ * @module restoregrad/queue
+ */
 export type { RedisTarget } from './connection';
 export { redisConnection } from './connection';
 export type { FileJob, InlineJob, RestoreJobData, RestoreJobOptions, RestoreJobProgress, RestoreJobResult } from './job';

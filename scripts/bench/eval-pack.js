@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { loadModel } = require('../../dist');
-const { meanScores, score } = require('../../dist/cli/evaluate');
+const { meanScores, score } = require('../../dist/metrics');
 
 const [pack, modelPath, schedules = '[6,3]'] = process.argv.slice(2);
 const pcm = (f) => {

@@ -19,8 +19,7 @@ const path = require('node:path');
 const { parseArgs, promisify } = require('node:util');
 const { loadModel, resolveConfig } = require('../../dist');
 const { wienerEnhance } = require('../../dist/audio/wiener');
-const { meanScores, score } = require('../../dist/cli/evaluate');
-const { estoi, stoi } = require('../../dist/metrics');
+const { estoi, meanScores, score, stoi } = require('../../dist/metrics');
 const { plotLines } = require('./plot');
 
 const run = promisify(execFile);

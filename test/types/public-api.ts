@@ -13,7 +13,10 @@ import {
   pairedFolders,
   RestoreGradError,
   RestorePool,
+  type SpeechRestoration,
 } from 'restoregrad';
+// The queue API is a subpath of its own (package.json `exports`): the root does not load BullMQ.
+import { enqueueRestore, type RestoreJobResult, RestoreWorker } from 'restoregrad/queue';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** `assertType<E>()(value)` compiles only when the type of `value` is exactly `E`. */
@@ -104,3 +107,14 @@ export function errorTypes(err: unknown): void {
   }
   assertType<InputError>()(new InputError('bad'));
 }
+
+export async function queueTypes(): Promise<void> {
+  assertType<string[]>()(
+    await enqueueRestore({ connection: 'redis://queue-host:6379', name: 'restore' }, [{ data: 'UklGRg==', steps: 6 }]),
+  );
+  const worker = await RestoreWorker.start({ connection: 'redis://queue-host:6379', queue: 'restore', model: 'speech.safetensors' });
+  worker.worker.on('completed', (_job, result) => assertType<RestoreJobResult>()(result));
+}
+
+// @ts-expect-error the queue API is not exported from the root
+export type QueueFromRoot = import('restoregrad').RestoreWorker;
