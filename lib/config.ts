@@ -56,10 +56,41 @@ export interface ModelConfig {
   fast3Betas: number[];
   /** Share of the degraded input mixed into the output (CDiffuSE: 0.2). */
   outputBlend: number;
+  /**
+   * RMS that speech is scaled to before the network sees it: each input of `restore()` as a whole
+   * (the result is scaled back), and each training crop pair by the gain of its degraded crop.
+   */
+  signalRms: number;
+  /**
+   * What the speech network predicts: `epsilon`, CDiffuSE's combined noise; `x0`, the clean
+   * signal; or `v` = √ᾱ·g − √(1−ᾱ)·x0 for the combined noise g. The sampler derives the noise and
+   * clean estimates from whichever it is.
+   */
+  speechTarget: 'epsilon' | 'x0' | 'v';
+  /** The noisy waveform as a second input channel of the speech network, beside x_t (DOSE). */
+  noisyInput: boolean;
+  /** Share of speech training examples whose conditioner (spectrogram, noisy channel) is zeroed, in [0, 1). */
+  condDropout: number;
   /** Weight η of the latent-regularisation term L_LR. */
   eta: number;
   /** Weight λ of the prior-matching term L_PM. */
   lambda: number;
+  /**
+   * L_LR = lrScale·ᾱ_T·‖x0‖²_{Σ⁻¹} + log|Σ| is smallest at σ² = lrScale·ᾱ_T·x0²: the scale moves that
+   * optimum where the diffusion needs it (1: the paper's L_LR).
+   */
+  lrScale: number;
+  /**
+   * Learned prior only: what the encoders' log σ² corrects. `standard`: the constant 2·log(noiseScale)
+   * (the paper at noiseScale 1); `priorgrad`: PriorGrad's handcrafted map, so training starts exactly
+   * as PriorGrad. `logVarMin`/`logVarMax` then bound the correction.
+   */
+  priorBase: 'standard' | 'priorgrad';
+  /**
+   * Learned prior only: log σ² of both encoders averaged over blocks of this many samples (speech)
+   * or pixels a side (images), so that Σ is a degradation map rather than per-sample noise (1: off).
+   */
+  sigmaBlock: number;
   /** Image channels: 3 (RGB) or 1 (grey). */
   imageChannels: number;
   /** Side of the square training and sampling patches, a multiple of 2^(levels − 1). */
@@ -84,7 +115,7 @@ export interface ModelConfig {
    * What the image UNet predicts: `epsilon`, the noise (WeatherDiff), or `v` = √ᾱ·ε − √(1−ᾱ)·x0
    * (Salimans & Ho), whose target still carries the clean image where the noise dominates.
    */
-  imageTarget: 'epsilon' | 'v';
+  imageTarget: 'epsilon' | 'x0' | 'v';
   /** Default Adam learning rate. */
   lr: number;
   /** Gradient-norm clipping threshold (0: none). */
@@ -120,8 +151,15 @@ const base: ModelConfig = {
   fastBetas: [1e-4, 1e-3, 0.01, 0.05, 0.2, 0.35],
   fast3Betas: [1e-3, 0.1, 0.45],
   outputBlend: 0.2,
+  speechTarget: 'epsilon',
+  noisyInput: false,
+  condDropout: 0,
+  signalRms: 0.1,
   eta: 1,
   lambda: 1,
+  lrScale: 1,
+  priorBase: 'standard',
+  sigmaBlock: 1,
   imageChannels: 3,
   patchSize: 64,
   unetWidth: 128,
@@ -228,8 +266,12 @@ const numberRanges: Partial<Record<keyof ModelConfig, [number, number, 'int' | '
   betaStart: [1e-9, 1, 'real'],
   betaEnd: [1e-9, 1, 'real'],
   outputBlend: [0, 1, 'real'],
+  condDropout: [0, 0.999, 'real'],
+  signalRms: [1e-6, 1e3, 'real'],
   eta: [0, 1e6, 'real'],
   lambda: [0, 1e6, 'real'],
+  lrScale: [1e-6, 1e6, 'real'],
+  sigmaBlock: [1, 4096, 'int'],
   patchSize: [4, 512, 'int'],
   unetWidth: [1, 512, 'int'],
   unetResBlocks: [1, 8, 'int'],
@@ -286,6 +328,11 @@ export function validateConfig(c: ModelConfig): void {
       throw new ConfigError(`config.${key} must be a non-empty list of β in (0, 1)`);
   }
   if (c.hop > c.nFft) throw new ConfigError('config.hop must not exceed config.nFft');
+  if (!['epsilon', 'x0', 'v'].includes(c.speechTarget))
+    throw new ConfigError(`config.speechTarget must be 'epsilon', 'x0' or 'v', got '${String(c.speechTarget)}'`);
+  if (c.priorBase !== 'standard' && c.priorBase !== 'priorgrad')
+    throw new ConfigError(`config.priorBase must be 'standard' or 'priorgrad', got '${String(c.priorBase)}'`);
+  if (typeof c.noisyInput !== 'boolean') throw new ConfigError(`config.noisyInput must be a boolean, got ${String(c.noisyInput)}`);
   validateImageFields(c);
   if (c.upsampler === 'transposed' && c.hop !== 256)
     throw new ConfigError("the transposed upsampler is fixed at ×256: use hop 256 or upsampler 'repeat'");
@@ -306,8 +353,8 @@ function validateImageFields(c: ModelConfig): void {
   const divisor = 2 ** (c.unetMultipliers.length - 1);
   if (c.patchSize % divisor !== 0) throw new ConfigError(`config.patchSize must be a multiple of 2^(levels − 1) = ${divisor}`);
   if (c.patchStride > c.patchSize) throw new ConfigError('config.patchStride must not exceed config.patchSize');
-  if (c.imageTarget !== 'epsilon' && c.imageTarget !== 'v')
-    throw new ConfigError(`config.imageTarget must be 'epsilon' or 'v', got '${String(c.imageTarget)}'`);
+  if (!['epsilon', 'x0', 'v'].includes(c.imageTarget))
+    throw new ConfigError(`config.imageTarget must be 'epsilon', 'x0' or 'v', got '${String(c.imageTarget)}'`);
   // Speech schedules may be shorter than the image step counts, which they do not use.
   if (c.modality === 'image' && (c.ddimSteps > c.trainSteps || c.ddimFastSteps > c.trainSteps))
     throw new ConfigError('config.ddimSteps and config.ddimFastSteps must not exceed config.trainSteps');

@@ -69,7 +69,10 @@ describe('bad inputs reject with typed errors and leave the model usable', () =>
     await expectCode(createModel({ preset: 'speech-tiny', config: { residualLayer: 3 } as object }), 'E_CONFIG', /residualLayer/);
     await expectCode(createModel({ preset: 'speech-tiny', config: { hop: 0 } }), 'E_CONFIG', /hop/);
     await expectCode(createModel({ preset: 'speech-tiny', prior: 'magic' as 'learned' }), 'E_CONFIG', /prior/);
-    await expectCode(createModel({ preset: 'image-tiny', config: { imageTarget: 'x0' as 'v' } }), 'E_CONFIG', /imageTarget/);
+    await expectCode(createModel({ preset: 'image-tiny', config: { imageTarget: 'score' as 'v' } }), 'E_CONFIG', /imageTarget/);
+    await expectCode(createModel({ preset: 'speech-tiny', config: { speechTarget: 'eps' as 'v' } }), 'E_CONFIG', /speechTarget/);
+    await expectCode(createModel({ preset: 'speech-tiny', config: { noisyInput: 1 as unknown as boolean } }), 'E_CONFIG', /noisyInput/);
+    await expectCode(createModel({ preset: 'speech-tiny', config: { condDropout: 1 } }), 'E_CONFIG', /condDropout/);
     await expectCode(createModel({ preset: 'speech-tiny', device: 'tpu' }), 'E_INPUT', /device/);
     await expectCode(loadModel(path.join(tmp, 'missing.safetensors')), 'E_CHECKPOINT', /cannot open/);
     const junk = path.join(tmp, 'junk.safetensors');

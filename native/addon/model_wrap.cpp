@@ -121,6 +121,17 @@ Builder float32_builder(const torch::Tensor& values) {
   };
 }
 
+// {restored, sigma}: the promise value of a restoration asked for its prior's σ as well.
+Builder restoration_builder(const torch::Tensor& restored, const torch::Tensor& sigma) {
+  auto restored_builder = float32_builder(restored), sigma_builder = float32_builder(sigma);
+  return [restored_builder, sigma_builder](Napi::Env env) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    o.Set("restored", restored_builder(env));
+    o.Set("sigma", sigma_builder(env));
+    return o;
+  };
+}
+
 // A job's cancel flag, found by cancel(jobId) from the call until it is destroyed.
 class CancelFlag {
  public:
@@ -324,7 +335,8 @@ Napi::Value ModelWrap::TrainImageStep(const Napi::CallbackInfo& info) {
   });
 }
 
-// restore(input, batch, betas[], seeds[], useEma, jobId[, bf16])
+// restore(input, batch, betas[], seeds[], useEma, jobId[, bf16[, returnSigma]]): the restored
+// Float32Array, or {restored, sigma} with returnSigma.
 Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
   const auto batch = static_cast<int64_t>(number_arg(info, 1, "batch"));
   const auto input = batch_arg(info, 0, batch, "input");
@@ -346,17 +358,22 @@ Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
   }
   options.use_ema = info[4].ToBoolean().Value();
   options.bf16 = info.Length() > 6 && info[6].ToBoolean().Value();
+  const bool return_sigma = info.Length() > 7 && info[7].ToBoolean().Value();
   auto cancel = std::make_shared<CancelFlag>(state_, static_cast<int64_t>(number_arg(info, 5, "jobId")));
   return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
     const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles
     options.cancel = flag->get();
-    return float32_builder(rg::restore(require_model(s), input, options));
+    if (!return_sigma) return float32_builder(rg::restore(require_model(s), input, options));
+    torch::Tensor sigma;
+    const auto restored = rg::restore(require_model(s), input, options, &sigma);
+    return restoration_builder(restored, sigma);
   });
 }
 
-// restoreImage(data, channels, height, width, steps, eta, stride, seed, useEma, jobId[, maxPatches]):
-// one image, planar [channels, height, width], values in [0, 1]; restored the same way. steps 0, eta < 0 and
-// stride 0 take the config's ddimSteps, ddimEta and patchStride.
+// restoreImage(data, channels, height, width, steps, eta, stride, seed, useEma, jobId[, maxPatches[, returnSigma]]):
+// one image, planar [channels, height, width], values in [0, 1]; restored the same way, or as {restored, sigma}
+// with returnSigma (σ planar too, in the sampler's [−1, 1] scale). steps 0, eta < 0 and stride 0 take the
+// config's ddimSteps, ddimEta and patchStride.
 Napi::Value ModelWrap::RestoreImage(const Napi::CallbackInfo& info) {
   const auto channels = static_cast<int64_t>(number_arg(info, 1, "channels"));
   const auto height = static_cast<int64_t>(number_arg(info, 2, "height"));
@@ -370,11 +387,15 @@ Napi::Value ModelWrap::RestoreImage(const Napi::CallbackInfo& info) {
   options.use_ema = info[8].ToBoolean().Value();
   if (info.Length() > 10 && !info[10].IsUndefined())
     options.max_patches = static_cast<int>(number_arg(info, 10, "maxPatches"));
+  const bool return_sigma = info.Length() > 11 && info[11].ToBoolean().Value();
   auto cancel = std::make_shared<CancelFlag>(state_, static_cast<int64_t>(number_arg(info, 9, "jobId")));
   return schedule(info.Env(), [=](ModelState& s) mutable -> Builder {
     const auto flag = std::move(cancel);  // dropped when the work ends, before the promise settles
     options.cancel = flag->get();
-    return float32_builder(rg::restore_image(require_model(s), image, options));
+    if (!return_sigma) return float32_builder(rg::restore_image(require_model(s), image, options));
+    torch::Tensor sigma;
+    const auto restored = rg::restore_image(require_model(s), image, options, &sigma);
+    return restoration_builder(restored, sigma);
   });
 }
 

@@ -24,6 +24,26 @@ PriorKind parse_prior(const std::string& name) {
   throw Error(kConfig, "prior must be 'standard', 'priorgrad' or 'learned', got '" + name + "'");
 }
 
+Target parse_target(const std::string& name) {
+  if (name == "epsilon") return Target::Epsilon;
+  if (name == "x0") return Target::X0;
+  if (name == "v") return Target::V;
+  throw Error(kConfig, "target must be 'epsilon', 'x0' or 'v', got '" + name + "'");
+}
+
+const char* target_name(Target target) {
+  switch (target) {
+    case Target::Epsilon: return "epsilon";
+    case Target::X0: return "x0";
+    case Target::V: return "v";
+  }
+  return "?";
+}
+
+Target ModelConfig::target() const {
+  return parse_target(image() ? image_target : speech_target);
+}
+
 const char* modality_name(Modality modality) {
   return modality == Modality::Image ? "image" : "speech";
 }
@@ -142,8 +162,21 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       RG_LIST("fastBetas", fast_betas),
       RG_LIST("fast3Betas", fast3_betas),
       RG_NUM("outputBlend", output_blend),
+      {"speechTarget",
+       {[](const ModelConfig& c) { return json::Value(c.speech_target); },
+        [](ModelConfig& c, const json::Value& v) { c.speech_target = v.as_string(); }}},
+      {"noisyInput",
+       {[](const ModelConfig& c) { return json::Value(c.noisy_input); },
+        [](ModelConfig& c, const json::Value& v) { c.noisy_input = v.as_bool(); }}},
+      RG_NUM("condDropout", cond_dropout),
+      RG_NUM("signalRms", signal_rms),
       RG_NUM("eta", eta),
       RG_NUM("lambda", lambda),
+      RG_NUM("lrScale", lr_scale),
+      {"priorBase",
+       {[](const ModelConfig& c) { return json::Value(c.prior_base); },
+        [](ModelConfig& c, const json::Value& v) { c.prior_base = v.as_string(); }}},
+      RG_INT("sigmaBlock", sigma_block),
       RG_INT("imageChannels", image_channels),
       RG_INT("patchSize", patch_size),
       RG_INT("unetWidth", unet_width),
@@ -187,7 +220,8 @@ void validate_image_fields(const ModelConfig& c) {
   require(c.ddim_steps >= 1 && c.ddim_steps <= most_steps, "ddimSteps must be in [1, trainSteps]");
   require(c.ddim_fast_steps >= 1 && c.ddim_fast_steps <= most_steps, "ddimFastSteps must be in [1, trainSteps]");
   require(c.ddim_eta >= 0 && c.ddim_eta <= 1, "ddimEta must be in [0, 1]");
-  require(c.image_target == "epsilon" || c.image_target == "v", "imageTarget must be 'epsilon' or 'v'");
+  require(c.image_target == "epsilon" || c.image_target == "x0" || c.image_target == "v",
+          "imageTarget must be 'epsilon', 'x0' or 'v'");
   require(c.patch_stride >= 1 && c.patch_stride <= c.patch_size, "patchStride must be in [1, patchSize]");
 }
 
@@ -245,8 +279,15 @@ void validate(const ModelConfig& c) {
   require(c.train_steps >= 2 && c.train_steps <= 10000, "trainSteps must be in [2, 10000]");
   require(c.beta_start > 0 && c.beta_end < 1 && c.beta_start <= c.beta_end, "need 0 < betaStart <= betaEnd < 1");
   require(c.output_blend >= 0 && c.output_blend < 1, "outputBlend must be in [0, 1)");
+  require(c.speech_target == "epsilon" || c.speech_target == "x0" || c.speech_target == "v",
+          "speechTarget must be 'epsilon', 'x0' or 'v'");
+  require(c.cond_dropout >= 0 && c.cond_dropout < 1, "condDropout must be in [0, 1)");
+  require(c.signal_rms >= 1e-6 && c.signal_rms <= 1e3, "signalRms must be in [1e-6, 1000]");
   require(std::isfinite(c.eta) && c.eta >= 0, "eta must be >= 0");
   require(std::isfinite(c.lambda) && c.lambda >= 0, "lambda must be >= 0");
+  require(c.lr_scale >= 1e-6 && c.lr_scale <= 1e6, "lrScale must be in [1e-6, 1e6]");
+  require(c.prior_base == "standard" || c.prior_base == "priorgrad", "priorBase must be 'standard' or 'priorgrad'");
+  require(c.sigma_block >= 1 && c.sigma_block <= 4096, "sigmaBlock must be in [1, 4096]");
   require(c.lr > 0 && c.lr < 1, "lr must be in (0, 1)");
   require(c.grad_clip >= 0, "gradClip must be >= 0 (0 disables clipping)");
   require(c.ema_decay >= 0 && c.ema_decay < 1, "emaDecay must be in [0, 1)");

@@ -9,6 +9,8 @@ namespace rg {
 
 enum class PriorKind { Standard, PriorGrad, Learned };
 enum class Modality { Speech, Image };
+// What the ε-network predicts (process.h): the noise, the clean signal, or v.
+enum class Target { Epsilon, X0, V };
 
 struct ModelConfig {
   PriorKind prior = PriorKind::Learned;
@@ -43,10 +45,29 @@ struct ModelConfig {
   std::vector<double> fast_betas = {1e-4, 1e-3, 0.01, 0.05, 0.2, 0.35};
   std::vector<double> fast3_betas = {1e-3, 0.1, 0.45};
   double output_blend = 0.2;  // CDiffuSE mixes 20 % of the noisy input into the output
+  // What the speech network predicts: "epsilon" (CDiffuSE's combined noise), "x0" or "v".
+  std::string speech_target = "epsilon";
+  // The noisy waveform as a second input channel of the speech network (DOSE), beside x_t.
+  bool noisy_input = false;
+  // Share of training examples whose conditioner (spectrogram and noisy channel) is zeroed, so
+  // that the network must learn to use it (DOSE's condition dropout).
+  double cond_dropout = 0.0;
+  // RMS that speech inputs are scaled to for training and restoration, the result scaled back.
+  double signal_rms = 0.1;
 
   // Joint loss weights: η·L_LR + L_DM + λ·L_PM.
   double eta = 1.0;
   double lambda = 1.0;
+  // L_LR = lr_scale·ᾱ_T·‖x0‖²_{Σ⁻¹} + log|Σ| is smallest at σ² = lr_scale·ᾱ_T·x0²: the scale moves
+  // that optimum (1: the paper's L_LR).
+  double lr_scale = 1.0;
+  // Learned prior only: what the encoders' log σ² corrects. "standard": the constant 2·log(noiseScale)
+  // (0 at noiseScale 1: the paper); "priorgrad": PriorGrad's handcrafted map, so that training
+  // starts exactly as PriorGrad. logVarMin/logVarMax bound the correction.
+  std::string prior_base = "standard";
+  // Learned prior only: log σ² of both encoders averaged over blocks of this many samples (speech)
+  // or this many pixels a side (images), so that Σ is a degradation map, not per-sample noise.
+  int sigma_block = 1;
 
   // Images: WeatherDiff's patch UNet ε-network on [-1, 1] pixels, conditioned by concatenating
   // the degraded patch with x_t. Unused by speech models. The defaults are WeatherDiff64.
@@ -72,8 +93,10 @@ struct ModelConfig {
 
   int cond_bins() const { return n_fft / 2 + 1; }
   bool learned() const { return prior == PriorKind::Learned; }
+  bool priorgrad_base() const { return prior_base == "priorgrad"; }
   bool image() const { return modality == Modality::Image; }
-  bool v_target() const { return image_target == "v"; }
+  // The prediction target of this model's modality.
+  Target target() const;
   // Downsamplings of the UNet: patch sides must be multiples of 2^(levels − 1).
   int unet_levels() const { return static_cast<int>(unet_multipliers.size()); }
 };
@@ -83,6 +106,9 @@ struct ModelConfig {
 ModelConfig default_config(Modality modality);
 const char* modality_name(Modality modality);
 Modality parse_modality(const std::string& name);
+
+const char* target_name(Target target);
+Target parse_target(const std::string& name);  // throws rg::Error(kConfig)
 
 const char* prior_name(PriorKind kind);
 PriorKind parse_prior(const std::string& name);

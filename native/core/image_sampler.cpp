@@ -7,6 +7,7 @@
 #include <string>
 
 #include "error.h"
+#include "process.h"
 
 namespace rg {
 
@@ -80,14 +81,8 @@ std::vector<int64_t> patch_starts(int64_t side, int64_t patch, int64_t stride) {
   return starts;
 }
 
-std::vector<int64_t> ddim_timesteps(int train_steps, int steps) {
-  std::vector<int64_t> t;
-  const int64_t skip = train_steps / steps;
-  for (int64_t i = 0; i < steps; ++i) t.push_back(i * skip);
-  return t;
-}
-
-torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const ImageRestoreOptions& options) {
+torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const ImageRestoreOptions& options,
+                            torch::Tensor* sigma_out) {
   const auto& cfg = model.config();
   if (!cfg.image()) throw Error(kInput, "this is a speech model: it does not restore images");
   const int steps = options.steps == 0 ? cfg.ddim_steps : options.steps;
@@ -143,23 +138,22 @@ torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const I
     }
     eps.mul_(inv_weights);
     const double at = alpha_bar[t[k]], an = k > 0 ? alpha_bar[t[k - 1]] : 1.0;
-    // A v-network's estimate (averaged like ε̂: the map is linear) gives ε̂ = √(1−ᾱ)·x_t + √ᾱ·v̂.
-    if (cfg.v_target()) eps = std::sqrt(1 - at) * x + std::sqrt(at) * eps;
-    // DDIM (Song et al.): x̂0 from the averaged ε̂, then the step to the previous visited t. With
-    // η > 0 part of ε̂ is replaced by fresh noise, drawn from the prior N(0, Σ_prior).
-    auto x0 = (x - std::sqrt(1 - at) * eps) / std::sqrt(at);
+    // The prediction (averaged over patches: every target's map to ε̂ and x̂0 is linear) gives ε̂
+    // and x̂0; DDIM (Song et al.) then steps to the previous visited t. With η > 0 part of ε̂ is
+    // replaced by fresh noise, drawn from the prior N(0, Σ_prior).
+    const auto ab = torch::scalar_tensor(at, x.options());
+    auto x0 = x0_from(eps, x, ab, cfg.target());
+    eps = noise_from(eps, x, ab, cfg.target());
     if (options.clip_denoised) {
       // DDPM's clipped x̂0 (as guided-diffusion's DDIM): an early estimate, amplified by 1/√ᾱ,
       // cannot leave the pixel range, and ε̂ is recomputed so that x_t stays consistent with it.
       x0 = x0.clamp(-1.0, 1.0);
       eps = (x - std::sqrt(at) * x0) / std::sqrt(1 - at);
     }
-    const double c1 = eta * std::sqrt((1 - at / an) * (1 - an) / (1 - at));
-    const double c2 = std::sqrt(std::max(1 - an - c1 * c1, 0.0));
-    x = std::sqrt(an) * x0 + c2 * eps;
-    if (c1 > 0) x = x + c1 * sigma * gaussian(gen, x.sizes(), device);
+    x = ddim_step(x0, eps, at, an, eta, eta > 0 && k > 0 ? sigma * gaussian(gen, x.sizes(), device) : torch::Tensor());
   }
   const auto restored = ((x + 1.0) * 0.5).clamp(0.0, 1.0);
+  if (sigma_out) *sigma_out = sigma[0].narrow(1, 0, H).narrow(2, 0, W).to(torch::kCPU).contiguous();
   return restored[0].narrow(1, 0, H).narrow(2, 0, W).to(torch::kCPU).contiguous();
 }
 

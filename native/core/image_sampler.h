@@ -30,14 +30,15 @@ struct ImageRestoreOptions {
   int64_t max_cache_bytes = int64_t{1} << 30;
 };
 
-// degraded [C, H, W], pixels in [0, 1] → restored [C, H, W] in [0, 1], on the CPU.
-torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const ImageRestoreOptions& options);
+// degraded [C, H, W], pixels in [0, 1] → restored [C, H, W] in [0, 1], on the CPU. With `sigma`,
+// also the σ of the prior the noise was drawn from, exp(½·log σ²_prior) [C, H, W] on the CPU, in
+// the sampler's [−1, 1] pixel scale, cut from the mirrored working image to the input's size.
+// Without it nothing extra is copied.
+torch::Tensor restore_image(Model& model, const torch::Tensor& degraded, const ImageRestoreOptions& options,
+                            torch::Tensor* sigma = nullptr);
 
 // Top-left offsets of the patches along one side (side >= patch): every `stride` pixels, and the
 // last one flush with the end, so every pixel is covered.
 std::vector<int64_t> patch_starts(int64_t side, int64_t patch, int64_t stride);
-
-// The training steps a DDIM run of `steps` steps visits, ascending: 0, T/steps, 2·T/steps, ...
-std::vector<int64_t> ddim_timesteps(int train_steps, int steps);
 
 }  // namespace rg

@@ -1,16 +1,17 @@
 #include "loss.h"
 
+#include "process.h"
 #include "spectrogram.h"
 
 namespace rg {
 
 LossTerms joint_loss(const torch::Tensor& x0, const torch::Tensor& target, const torch::Tensor& predicted,
-                     const torch::Tensor& post, const torch::Tensor& prior, double alpha_bar_last, double eta,
-                     double lambda, bool learned) {
+                     const torch::Tensor& x0_error, const torch::Tensor& post, const torch::Tensor& prior,
+                     double alpha_bar_last, double eta, double lambda, bool learned) {
   LossTerms l;
   const auto err2 = (target - predicted).pow(2);
   l.dm = (post.defined() ? err2 * torch::exp(-post) : err2).mean();
-  l.mse = err2.mean().detach();
+  l.mse = x0_error.detach().pow(2).mean();
   if (!learned) {
     l.lr = torch::zeros({}, l.dm.options());
     l.pm = torch::zeros({}, l.dm.options());
@@ -24,42 +25,34 @@ LossTerms joint_loss(const torch::Tensor& x0, const torch::Tensor& target, const
   return l;
 }
 
-Diffused diffuse(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& alpha_bar,
-                 const torch::Tensor& eps) {
-  const auto ab = alpha_bar.unsqueeze(1);
-  const auto sqrt_ab = ab.sqrt();
-  const auto m = ((1 - ab) / sqrt_ab).clamp_max(1.0).sqrt();
-  const auto sqrt_delta = (1 - (1 + m * m) * ab).clamp_min(0.0).sqrt();
-  Diffused d;
-  d.x_t = (1 - m) * sqrt_ab * x0 + m * sqrt_ab * y + sqrt_delta * eps;
-  d.target = (m * sqrt_ab * (y - x0) + sqrt_delta * eps) / (1 - ab).sqrt();
-  return d;
-}
-
-Diffused diffuse_image(const torch::Tensor& x0, const torch::Tensor& alpha_bar, const torch::Tensor& eps,
-                       bool v_target) {
-  const auto ab = alpha_bar.view({-1, 1, 1, 1});
-  const auto a = ab.sqrt(), s = (1 - ab).sqrt();
-  return {a * x0 + s * eps, v_target ? a * eps - s * x0 : eps};
-}
-
 LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& t,
-                          const torch::Tensor& n) {
+                          const torch::Tensor& n, const torch::Tensor& keep) {
   const auto& cfg = model.config();
   const auto spec = cfg.image() ? torch::Tensor() : log_spectrogram(y, cfg.n_fft, cfg.hop);
   const auto prior = model.prior_log_variance(y, spec);
-  const auto post = model.posterior_log_variance(x0, y, prior);
+  const auto post = model.posterior_log_variance(x0, y, prior, spec);
   const auto eps = post.defined() ? n * torch::exp(0.5 * post) : n;
   const auto& sched = model.schedule();
   const auto alpha_bar =
       torch::tensor(sched.alpha_bar, torch::kFloat64).index_select(0, t.cpu()).to(x0.device(), torch::kFloat32);
-  const auto d = cfg.image() ? diffuse_image(x0, alpha_bar, eps, cfg.v_target()) : diffuse(x0, y, alpha_bar, eps);
+  const auto target = cfg.target();
+  const auto d =
+      cfg.image() ? diffuse_ddpm(x0, alpha_bar, eps, target) : diffuse_conditional(x0, y, alpha_bar, eps, target);
   const auto steps = t.to(x0.device());
-  const auto predicted =
-      cfg.image() ? model.unet()->forward(d.x_t, y, steps) : model.denoiser()->forward(d.x_t, spec, steps);
+  torch::Tensor predicted;
+  if (cfg.image()) {
+    predicted = model.unet()->forward(d.x_t, y, steps);
+  } else {
+    // Condition dropout zeroes the spectrogram and the noisy channel of the dropped examples.
+    const auto k = keep.defined() ? keep.to(x0.device(), torch::kFloat32) : torch::Tensor();
+    const auto spec_in = k.defined() ? spec * k.view({-1, 1, 1}) : spec;
+    const auto noisy_in = cfg.noisy_input ? (k.defined() ? y * k.view({-1, 1}) : y) : torch::Tensor();
+    predicted = model.denoiser()->forward(d.x_t, spec_in, steps, noisy_in);
+  }
+  const auto x0_error = x0_from(predicted, d.x_t, alpha_bar_like(alpha_bar, x0), target) - x0;
   LossSummary s;
-  s.terms =
-      joint_loss(x0, d.target, predicted, post, prior, sched.alpha_bar.back(), cfg.eta, cfg.lambda, cfg.learned());
+  s.terms = joint_loss(x0, d.target, predicted, x0_error, post, prior, cfg.lr_scale * sched.alpha_bar.back(), cfg.eta,
+                       cfg.lambda, cfg.learned());
   const auto one = torch::ones({}, x0.options());
   s.sigma_post = post.defined() ? torch::exp(0.5 * post).mean() : one;
   s.sigma_prior = prior.defined() ? torch::exp(0.5 * prior).mean() : one;

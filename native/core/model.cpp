@@ -98,23 +98,52 @@ void Model::set_training(bool on) {
   if (posterior_) posterior_->train(on);
 }
 
+torch::Tensor Model::handcrafted_log_variance(const torch::Tensor& y, const torch::Tensor& spec, bool priorgrad) const {
+  if (priorgrad) {
+    if (config_.image()) return local_energy_log_variance(y, config_.priorgrad_floor);
+    return priorgrad_log_variance(spec, config_.hop, config_.priorgrad_floor);
+  }
+  if (config_.noise_scale == 1.0) return {};
+  return torch::full_like(y, 2.0 * std::log(config_.noise_scale));
+}
+
+torch::Tensor Model::learned_log_variance(const torch::Tensor& correction, const torch::Tensor& y,
+                                          const torch::Tensor& spec) const {
+  const auto base = handcrafted_log_variance(y, spec, config_.priorgrad_base());
+  const auto v = base.defined() ? base + correction : correction;
+  return block_average(v, config_.sigma_block);
+}
+
 torch::Tensor Model::prior_log_variance(const torch::Tensor& y, const torch::Tensor& spec) {
   switch (config_.prior) {
-    case PriorKind::Standard:
-      if (config_.noise_scale == 1.0) return {};
-      return torch::full_like(y, 2.0 * std::log(config_.noise_scale));
-    case PriorKind::PriorGrad:
-      if (config_.image()) return local_energy_log_variance(y, config_.priorgrad_floor);
-      return priorgrad_log_variance(spec, config_.hop, config_.priorgrad_floor);
-    case PriorKind::Learned: ++counters_.prior_runs; return prior_->forward(config_.image() ? y : y.unsqueeze(1));
+    case PriorKind::Standard: return handcrafted_log_variance(y, spec, false);
+    case PriorKind::PriorGrad: return handcrafted_log_variance(y, spec, true);
+    case PriorKind::Learned:
+      ++counters_.prior_runs;
+      return learned_log_variance(prior_->forward(config_.image() ? y : y.unsqueeze(1)), y, spec);
   }
   return {};
 }
 
-torch::Tensor Model::posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y,
-                                            const torch::Tensor& prior) {
+torch::Tensor Model::posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior,
+                                            const torch::Tensor& spec) {
   if (config_.prior != PriorKind::Learned) return prior;
-  return posterior_->forward(config_.image() ? torch::cat({x0, y}, 1) : torch::stack({x0, y}, 1));
+  const auto correction = posterior_->forward(config_.image() ? torch::cat({x0, y}, 1) : torch::stack({x0, y}, 1));
+  return learned_log_variance(correction, y, spec);
+}
+
+torch::Tensor block_average(const torch::Tensor& v, int block) {
+  if (block <= 1) return v;
+  namespace F = torch::nn::functional;
+  if (v.dim() == 2) {  // speech [B, T]
+    const int64_t T = v.size(1);
+    const auto mean =
+        F::avg_pool1d(v.unsqueeze(1), F::AvgPool1dFuncOptions(block).ceil_mode(true).count_include_pad(false));
+    return mean.squeeze(1).repeat_interleave(block, 1).narrow(1, 0, T);
+  }
+  const int64_t H = v.size(2), W = v.size(3);  // images [B, C, H, W]
+  const auto mean = F::avg_pool2d(v, F::AvgPool2dFuncOptions(block).ceil_mode(true).count_include_pad(false));
+  return mean.repeat_interleave(block, 2).repeat_interleave(block, 3).narrow(2, 0, H).narrow(3, 0, W);
 }
 
 torch::Tensor Model::prepare(const torch::Tensor& signal, const char* what) const {

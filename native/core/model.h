@@ -56,7 +56,9 @@ class Model {
   // for standard. Images: y [B, C, H, W] → [B, C, H, W].
   torch::Tensor prior_log_variance(const torch::Tensor& y, const torch::Tensor& spec);
   // Posterior log σ² from clean and degraded (learned); PriorGrad trains with its fixed prior.
-  torch::Tensor posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior);
+  // `spec` is needed by a learned prior on PriorGrad's base (speech).
+  torch::Tensor posterior_log_variance(const torch::Tensor& x0, const torch::Tensor& y, const torch::Tensor& prior,
+                                       const torch::Tensor& spec = {});
 
   TrainState& train_state() { return state_; }
   at::Generator& generator() { return generator_; }
@@ -70,6 +72,13 @@ class Model {
   static constexpr int64_t kMaxImageSide = 16384;
 
  private:
+  // The handcrafted log σ² of the baselines: the standard prior's constant (undefined at σ = 1)
+  // or PriorGrad's map.
+  torch::Tensor handcrafted_log_variance(const torch::Tensor& y, const torch::Tensor& spec, bool priorgrad) const;
+  // A learned encoder's output on its base, block-averaged (config.sigma_block).
+  torch::Tensor learned_log_variance(const torch::Tensor& correction, const torch::Tensor& y,
+                                     const torch::Tensor& spec) const;
+
   ModelConfig config_;
   torch::Device device_;
   Schedule schedule_;
@@ -95,6 +104,10 @@ class EmaScope {
   Model& model_;
   bool on_;
 };
+
+// The mean of v over blocks of `block` samples ([B, T]) or block×block pixels ([B, C, H, W]),
+// repeated back to v's shape; the last block may be partial. block ≤ 1 returns v.
+torch::Tensor block_average(const torch::Tensor& v, int block);
 
 // Uniform draws and Gaussian noise from the model's own generator, made on the CPU so that a
 // seed gives the same numbers on every device, then moved to the model's device.

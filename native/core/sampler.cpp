@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "error.h"
+#include "process.h"
 #include "spectrogram.h"
 
 namespace rg {
@@ -13,9 +14,10 @@ namespace rg {
 namespace {
 
 // The whole reverse process for one group of items; `cache` keeps the conditioner's projections
-// for the call, otherwise they are projected again at every step.
+// for the call, otherwise they are projected again at every step. `sigma_out`: see restore().
 torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
-                            const std::vector<uint64_t>& seeds, const ReverseSchedule& rs, bool cache) {
+                            const std::vector<uint64_t>& seeds, const ReverseSchedule& rs, bool cache,
+                            torch::Tensor* sigma_out) {
   const auto& cfg = model.config();
   const auto y = model.prepare(degraded, "input");
   const int64_t length = degraded.size(1);
@@ -23,7 +25,7 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
 
   // Step-invariant work, once per call.
   const auto spec = log_spectrogram(y, cfg.n_fft, cfg.hop);
-  const auto cond = model.denoiser()->condition(spec, cache, options.bf16);
+  const auto cond = model.denoiser()->condition(spec, cache, options.bf16, cfg.noisy_input ? y : torch::Tensor());
   ++counters.conditioner_runs;
   const auto steps = model.denoiser()->step_terms(torch::tensor(rs.t, torch::kFloat64));
   ++counters.step_embedding_runs;
@@ -37,21 +39,26 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
     for (auto& g : gens) rows.push_back(torch::randn({y.size(1)}, g, torch::kFloat32));
     return torch::stack(rows).to(model.device()) * sigma;
   };
+  // A bound far outside any restoration of y keeps a diverging estimate from running away, without
+  // clipping a loud input as a fixed ±1 did.
+  const auto bound = (4 * y.abs().amax(1, true)).clamp_min(1.0);
+  const auto target = cfg.target();
   const int S = rs.size();
-  auto x = std::sqrt(rs.alpha_bar[S - 1]) * y + std::sqrt(rs.delta[S - 1]) * noise();
+  auto x = conditional_start(rs, y, noise());
   for (int n = S - 1; n >= 0; --n) {
     if (options.cancel && options.cancel->load()) throw Error(kAborted, "restoration aborted");
-    const auto eps = model.denoiser()->forward_cached(x, cond, steps.narrow(0, n, 1));
+    const auto prediction = model.denoiser()->forward_cached(x, cond, steps.narrow(0, n, 1));
     ++counters.network_runs;
-    if (n > 0) {
-      x = rs.c1[n] * x + rs.c2[n] * y - rs.c3[n] * eps + std::sqrt(rs.delta_bar[n]) * noise();
-    } else {
-      x = rs.c1[n] * x - rs.c3[n] * eps;
-      x = (1 - cfg.output_blend) * x + cfg.output_blend * y;
-    }
-    x = x.clamp(-1.0, 1.0);
+    const auto eps = noise_from(prediction, x, torch::scalar_tensor(rs.alpha_bar[n], x.options()), target);
+    x = conditional_step(rs, n, x, y, eps, n > 0 ? noise() : torch::Tensor());
+    if (n == 0) x = (1 - cfg.output_blend) * x + cfg.output_blend * y;
+    x = torch::max(torch::min(x, bound), -bound);
   }
-  return x.narrow(1, 0, length).to(torch::kCPU).contiguous();
+  auto restored = x.narrow(1, 0, length).to(torch::kCPU).contiguous();
+  if (!torch::isfinite(restored).all().item<bool>())
+    throw Error(kNative, "restoration produced non-finite values (NaN or Inf)");
+  if (sigma_out) *sigma_out = sigma.narrow(1, 0, length).to(torch::kCPU).contiguous();
+  return restored;
 }
 
 }  // namespace
@@ -62,7 +69,8 @@ int64_t conditioner_cache_bytes(const ModelConfig& cfg, int64_t samples, bool bf
   return positions * 2 * cfg.residual_channels * cfg.residual_layers * (bf16 ? 2 : 4);
 }
 
-torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options) {
+torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
+                      torch::Tensor* sigma) {
   if (degraded.dim() != 2) throw Error(kInput, "input must be [batch, samples]");
   const int64_t B = degraded.size(0);
   if (options.seeds.empty() || (options.seeds.size() != 1 && static_cast<int64_t>(options.seeds.size()) != B))
@@ -79,14 +87,18 @@ torch::Tensor restore(Model& model, const torch::Tensor& degraded, const Restore
   // too long to cache even alone run uncached, all together.
   const int64_t per_item = conditioner_cache_bytes(model.config(), degraded.size(1), options.bf16);
   const int64_t group = std::min(options.max_cache_bytes / std::max<int64_t>(per_item, 1), B);
-  if (group < 1) return restore_group(model, degraded, options, seeds, rs, false);
-  if (group >= B) return restore_group(model, degraded, options, seeds, rs, true);
-  std::vector<torch::Tensor> parts;
+  if (group < 1) return restore_group(model, degraded, options, seeds, rs, false, sigma);
+  if (group >= B) return restore_group(model, degraded, options, seeds, rs, true, sigma);
+  std::vector<torch::Tensor> parts, sigmas;
   for (int64_t start = 0; start < B; start += group) {
     const int64_t n = std::min(group, B - start);
     const std::vector<uint64_t> part_seeds(seeds.begin() + start, seeds.begin() + start + n);
-    parts.push_back(restore_group(model, degraded.narrow(0, start, n), options, part_seeds, rs, true));
+    torch::Tensor part_sigma;
+    parts.push_back(restore_group(model, degraded.narrow(0, start, n), options, part_seeds, rs, true,
+                                  sigma ? &part_sigma : nullptr));
+    if (sigma) sigmas.push_back(part_sigma);
   }
+  if (sigma) *sigma = torch::cat(sigmas, 0);
   return torch::cat(parts, 0);
 }
 

@@ -32,7 +32,10 @@ struct RestoreOptions {
 // Bytes of cached conditioner projections for one item of `samples` samples.
 int64_t conditioner_cache_bytes(const ModelConfig& config, int64_t samples, bool bf16 = false);
 
-// degraded [B, T] → restored [B, T].
-torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options);
+// degraded [B, T] → restored [B, T]. With `sigma`, also the σ of the prior the noise was drawn
+// from, exp(½·log σ²_prior) [B, T] on the CPU: the Prior Net's map (learned), the handcrafted one
+// (PriorGrad) or noiseScale everywhere (standard). Without it nothing extra is copied.
+torch::Tensor restore(Model& model, const torch::Tensor& degraded, const RestoreOptions& options,
+                      torch::Tensor* sigma = nullptr);
 
 }  // namespace rg

@@ -53,11 +53,13 @@ StepStats train_step(Model& model, const torch::Tensor& clean, const torch::Tens
   shape[0] = B * world;
   const auto t = mine(torch::randint(0, model.config().train_steps, {B * world}, gen, torch::kLong));
   const auto n = mine(gaussian(gen, shape, model.device()));
+  const double dropout = image ? 0.0 : model.config().cond_dropout;
+  const auto keep = dropout > 0 ? mine(torch::rand({B * world}, gen).ge(dropout)) : torch::Tensor();
 
   model.set_training(true);
   const auto params = model.parameters();
   for (auto& p : params) p.mutable_grad() = torch::Tensor();
-  const auto summary = training_loss(model, x0, y, t, n);
+  const auto summary = training_loss(model, x0, y, t, n, keep);
   auto stats = torch::stack({summary.terms.total, summary.terms.dm, summary.terms.mse, summary.terms.lr,
                              summary.terms.pm, summary.sigma_post, summary.sigma_prior})
                    .detach()

@@ -11,6 +11,7 @@
 #include "image_sampler.h"
 #include "loss.h"
 #include "model.h"
+#include "process.h"
 #include "safetensors.h"
 #include "sampler.h"
 #include "test.h"
@@ -284,7 +285,7 @@ TEST_CASE("image trainer: a v-target image-tiny learns x0 where ε-targets canno
   // At t = 999 the ε target holds √ᾱ ≈ 0.006 of x0; v = √ᾱ·ε − √(1−ᾱ)·x0 holds nearly all of it.
   const auto x0 = torch::rand({1, 3, 16, 16}) * 2 - 1, eps = torch::randn({1, 3, 16, 16});
   const auto ab = torch::tensor({0.25}, torch::kFloat32);
-  const auto d = rg::diffuse_image(x0, ab, eps, true);
+  const auto d = rg::diffuse_ddpm(x0, ab, eps, rg::Target::V);
   CHECK(torch::allclose(d.x_t, 0.5 * x0 + std::sqrt(0.75) * eps));
   CHECK(torch::allclose(d.target, 0.5 * eps - std::sqrt(0.75) * x0));
   CHECK(torch::allclose(std::sqrt(0.75) * d.x_t + 0.5 * d.target, eps, 1e-5, 1e-5));  // ε̂ from v̂, as sampled

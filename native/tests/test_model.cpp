@@ -11,6 +11,7 @@
 #include "nets/encoder.h"
 #include "safetensors.h"
 #include "sampler.h"
+#include "spectrogram.h"
 #include "test.h"
 #include "trainer.h"
 
@@ -46,7 +47,9 @@ TEST_CASE("loss: each term equals a float64 reference; L_PM is 2·KL(post‖prio
   const auto x0 = torch::randn({B, T}) * 0.3, target = torch::randn({B, T}), pred = torch::randn({B, T});
   const auto post = torch::rand({B, T}) * 6 - 4, prior = torch::rand({B, T}) * 6 - 4;
   const double abT = 0.41, eta = 0.7, lambda = 1.3;
-  const auto l = rg::joint_loss(x0, target, pred, post, prior, abT, eta, lambda, true);
+  const auto x0_error = torch::randn({B, T}) * 0.1;
+  const auto l = rg::joint_loss(x0, target, pred, x0_error, post, prior, abT, eta, lambda, true);
+  CHECK_CLOSE(l.mse.item<double>(), x0_error.pow(2).mean().item<double>(), 1e-7);
   auto d = [](const torch::Tensor& t) { return t.to(torch::kFloat64).contiguous(); };
   const auto X = d(x0), E = d(target), P = d(pred), Lq = d(post), Lp = d(prior);
   const double* x = X.data_ptr<double>();
@@ -109,8 +112,8 @@ TEST_CASE("trainer: a tiny model of each prior kind overfits a fixed pair, σ in
     for (int i = 0; i < 500; ++i) {
       const auto st = rg::train_step(m, x0, y, 3e-3);
       CHECK(std::isfinite(st.loss));
-      // The unweighted error: L_DM of the learned prior is weighted by 1/σ², which grows as σ
-      // shrinks towards the signal's scale, so it measures fit against a moving yardstick.
+      // The clean estimate's unweighted error: L_DM of the learned prior is weighted by 1/σ², and
+      // its target shrinks with σ_post, so neither measures what the denoiser has learnt.
       if (i < 20) first += st.mse / 20;
       if (i >= 480) last += st.mse / 20;
       const double lo = std::exp(0.5 * cfg.log_var_min), hi = std::exp(0.5 * cfg.log_var_max);
@@ -119,7 +122,7 @@ TEST_CASE("trainer: a tiny model of each prior kind overfits a fixed pair, σ in
     }
     if (!(last * 5 <= first))
       rgtest::fail(__FILE__, __LINE__,
-                   std::string(rg::prior_name(kind)) + ": the ε error fell from " + std::to_string(first) + " to " +
+                   std::string(rg::prior_name(kind)) + ": the x̂0 error fell from " + std::to_string(first) + " to " +
                        std::to_string(last) + ", under 5×");
   }
 }
@@ -334,4 +337,112 @@ TEST_CASE("sampler: bfloat16 inference stays within 30 dB SNR of float32, for bo
     if (!(snr > 30))
       rgtest::fail(__FILE__, __LINE__, std::string(upsampler) + ": bf16 against fp32 " + std::to_string(snr) + " dB");
   }
+}
+
+TEST_CASE("trainer: every speech target, with the noisy channel and condition dropout, learns x0 of a fixed pair") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  struct Variant {
+    const char* target;
+    bool noisy;
+    double dropout;
+  };
+  for (const auto& v : {Variant{"epsilon", false, 0}, Variant{"x0", false, 0}, Variant{"v", false, 0},
+                        Variant{"x0", true, 0}, Variant{"epsilon", true, 0.5}}) {
+    auto cfg = tiny(PriorKind::Learned);
+    cfg.speech_target = v.target;
+    cfg.noisy_input = v.noisy;
+    cfg.cond_dropout = v.dropout;
+    rg::Model m(cfg, device(), 21);
+    double first = 0, last = 0;
+    for (int i = 0; i < 500; ++i) {
+      const auto st = rg::train_step(m, x0, y, 3e-3);
+      CHECK(std::isfinite(st.loss));
+      if (i < 20) first += st.mse / 20;
+      if (i >= 480) last += st.mse / 20;
+    }
+    if (!(last * 5 <= first))
+      rgtest::fail(__FILE__, __LINE__,
+                   std::string(v.target) + (v.noisy ? " + noisy channel" : "") + ": the x̂0 error fell from " +
+                       std::to_string(first) + " to " + std::to_string(last) + ", under 5×");
+  }
+}
+
+TEST_CASE("model: the noisy channel adds one 1×1 projection, and the network output depends on it") {
+  auto cfg = tiny(PriorKind::Standard);
+  const auto plain = rg::Model(cfg, device(), 3).param_counts().denoiser;
+  cfg.noisy_input = true;
+  rg::Model m(cfg, device(), 3);
+  CHECK(m.param_counts().denoiser == plain + cfg.residual_channels);
+  const auto [x0, y] = rgtest::tone_pair(1, 256);
+  for (int i = 0; i < 3; ++i) rg::train_step(m, x0, y, 1e-2);  // move the zero output layer
+  torch::NoGradGuard no_grad;
+  auto& net = m.denoiser();
+  const auto spec = torch::zeros({1, cfg.cond_bins(), 16}).to(device());
+  const auto x = x0.to(device()), t = torch::tensor({5.0});
+  const auto with_y = net->forward(x, spec, t, y.to(device())),
+             without = net->forward(x, spec, t, torch::zeros_like(x));
+  CHECK((with_y - without).abs().max().item<double>() > 1e-6);
+}
+
+TEST_CASE("sampler: a loud input is not clipped at ±1; a non-finite result is an E_NATIVE error") {
+  rg::Model m(tiny(PriorKind::Standard), device(), 4);
+  const auto [x0, y] = rgtest::tone_pair(1, 512);
+  rg::RestoreOptions o;
+  o.betas = m.config().fast_betas;
+  o.seeds = {1};
+  const auto loud = rg::restore(m, y * 40, o);
+  CHECK(loud.abs().max().item<double>() > 5);
+  CHECK(torch::isfinite(loud).all().item<bool>());
+  {
+    torch::NoGradGuard no_grad;
+    m.denoiser()->final_projection->bias.fill_(std::nan(""));
+  }
+  o.use_ema = false;
+  CHECK_THROWS_CODE(rg::restore(m, y, o), rg::kNative);
+}
+
+TEST_CASE("prior variants: a learned prior on PriorGrad's base starts exactly as PriorGrad") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  auto cfg = tiny(PriorKind::Learned);
+  cfg.prior_base = "priorgrad";
+  rg::Model learned(cfg, device(), 3), priorgrad(tiny(PriorKind::PriorGrad), device(), 3);
+  const auto yd = y.to(device());
+  const auto spec = rg::log_spectrogram(yd, cfg.n_fft, cfg.hop);
+  const auto want = priorgrad.prior_log_variance(yd, spec);
+  CHECK(torch::allclose(learned.prior_log_variance(yd, spec), want, 1e-6, 1e-6));
+  CHECK(torch::allclose(learned.posterior_log_variance(x0.to(device()), yd, torch::Tensor(), spec), want, 1e-6, 1e-6));
+  // After training the correction has moved off zero, within its soft bounds around the base.
+  for (int i = 0; i < 20; ++i) rg::train_step(learned, x0, y, 1e-2);
+  const auto moved = learned.prior_log_variance(yd, spec) - want;
+  CHECK(moved.abs().max().item<double>() > 1e-4);
+  CHECK(moved.min().item<double>() >= cfg.log_var_min && moved.max().item<double>() <= cfg.log_var_max);
+}
+
+TEST_CASE("prior variants: block-averaged Σ is constant per block and keeps the block means") {
+  const auto v = torch::arange(10, torch::kFloat32).view({1, 10});
+  const auto a = rg::block_average(v, 4);  // blocks 0–3, 4–7 and a partial 8–9
+  CHECK(torch::equal(a, torch::tensor({{1.5f, 1.5f, 1.5f, 1.5f, 5.5f, 5.5f, 5.5f, 5.5f, 8.5f, 8.5f}})));
+  CHECK(torch::equal(rg::block_average(v, 1), v));
+  const auto img = torch::arange(9, torch::kFloat32).view({1, 1, 3, 3});
+  const auto b = rg::block_average(img, 2);
+  CHECK(torch::equal(b, torch::tensor({{{{2.f, 2.f, 3.5f}, {2.f, 2.f, 3.5f}, {6.5f, 6.5f, 8.f}}}})));
+  auto cfg = tiny(PriorKind::Learned);
+  cfg.sigma_block = cfg.hop;
+  rg::Model m(cfg, device(), 5);
+  const auto [x0, y] = rgtest::tone_pair(1, 256);
+  for (int i = 0; i < 10; ++i) rg::train_step(m, x0, y, 1e-2);
+  const auto frames = m.prior_log_variance(y.to(device()), torch::Tensor()).view({1, -1, cfg.hop});
+  CHECK((frames - frames.narrow(2, 0, 1)).abs().max().item<double>() < 1e-6);  // one σ per frame
+}
+
+TEST_CASE("prior variants: lrScale moves L_LR's reference from ᾱ_T to lrScale·ᾱ_T") {
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  auto cfg = tiny(PriorKind::Learned);
+  cfg.lr_scale = 250;
+  rg::Model m(cfg, device(), 11);
+  const auto l = rg::training_loss(m, x0.to(device()), y.to(device()), torch::tensor({3, 40}, torch::kLong),
+                                   torch::randn({2, 512}).to(device()));
+  // σ = 1 at initialisation: L_LR = lrScale·ᾱ_T·mean(x0²).
+  const double abT = m.schedule().alpha_bar.back();
+  CHECK_CLOSE(l.terms.lr.item<double>(), 250 * abT * x0.pow(2).mean().item<double>(), 1e-5);
 }

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "image_sampler.h"
 #include "pictures.h"
+#include "process.h"
 #include "threads.h"
 
 namespace {
@@ -51,9 +52,7 @@ int main(int argc, char** argv) {
       std::printf("| %d | %.4f |", t, std::sqrt(ab));
       for (const auto& cond : {y, torch::zeros_like(y), x0}) {
         const auto out = unet->forward_embedded(x_t, cond, unet->embed(torch::tensor({int64_t{t}})));
-        // A v-network's output gives ε̂ = √(1−ᾱ)·x_t + √ᾱ·v̂, as the sampler takes it.
-        const auto eps = model->config().v_target() ? std::sqrt(1 - ab) * x_t + std::sqrt(ab) * out : out;
-        const auto x0_hat = ((x_t - std::sqrt(1 - ab) * eps) / std::sqrt(ab)).clamp(-1, 1);
+        const auto x0_hat = rg::x0_from(out, x_t, torch::scalar_tensor(ab), model->config().target()).clamp(-1, 1);
         std::printf(" %.2f |", psnr((x0_hat + 1) / 2, (x0 + 1) / 2));
       }
       std::printf("\n");

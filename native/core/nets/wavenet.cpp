@@ -50,6 +50,8 @@ WaveNetImpl::WaveNetImpl(const ModelConfig& c)
   const int C = channels, L = layers;
   embedding_table = register_buffer("embedding_table", sinusoidal_table(c.train_steps));
   input_projection = register_module("input_projection", nn::Conv1d(nn::Conv1dOptions(1, C, 1)));
+  if (c.noisy_input)
+    noisy_projection = register_module("noisy_projection", nn::Conv1d(nn::Conv1dOptions(1, C, 1).bias(false)));
   embed1 = register_module("embed1", nn::Linear(128, c.embedding_hidden));
   embed2 = register_module("embed2", nn::Linear(c.embedding_hidden, c.embedding_hidden));
   if (!repeat_upsampler) {
@@ -77,7 +79,7 @@ WaveNetImpl::WaveNetImpl(const ModelConfig& c)
   final_projection->bias.zero_();
 }
 
-Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project, bool bf16) {
+Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project, bool bf16, const torch::Tensor& noisy) {
   auto s = spec;
   if (!repeat_upsampler) {
     const auto leaky = F::LeakyReLUFuncOptions().negative_slope(0.4);
@@ -85,6 +87,7 @@ Conditioning WaveNetImpl::condition(const torch::Tensor& spec, bool project, boo
   }
   Conditioning c;
   c.bf16 = bf16;
+  if (noisy_projection && noisy.defined()) c.noisy = noisy_projection->forward(noisy.unsqueeze(1));
   c.bias = cond_projection->bias;
   if (bf16) {
     std::vector<torch::Tensor> dilated_bias;
@@ -124,7 +127,8 @@ torch::Tensor WaveNetImpl::step_terms(const torch::Tensor& t) {
 torch::Tensor WaveNetImpl::forward_cached(const torch::Tensor& audio, const Conditioning& cond,
                                           const torch::Tensor& steps) {
   const int64_t B = audio.size(0), T = audio.size(1), C2 = 2 * channels;
-  auto x = torch::relu(input_projection->forward(audio.unsqueeze(1)));
+  auto x = input_projection->forward(audio.unsqueeze(1));
+  x = torch::relu(cond.noisy.defined() ? x + cond.noisy : x);
   torch::Tensor skip;
   const bool fuse = can_fuse(audio);
   auto y = x + steps.select(1, 0).unsqueeze(2);  // each layer's input: x plus its step term

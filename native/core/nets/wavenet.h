@@ -22,6 +22,8 @@ struct Conditioning {
   bool bf16 = false;
   std::vector<torch::Tensor> dilated_weight, output_weight;
   torch::Tensor bias;
+  // The noisy waveform's input-channel term [B, C, T] (noisyInput models), added to x_t's.
+  torch::Tensor noisy;
 };
 
 struct WaveNetImpl : torch::nn::Module {
@@ -32,19 +34,23 @@ struct WaveNetImpl : torch::nn::Module {
   // With `project` false (transposed upsampler only) the projections are left to each step.
   // `bf16` (inference only) computes and keeps the projections in bfloat16 and prepares the bf16
   // weights forward_cached() then uses.
-  Conditioning condition(const torch::Tensor& spec, bool project = true, bool bf16 = false);
+  // `noisy` [B, T]: the noisy waveform, for noisyInput models (else ignored).
+  Conditioning condition(const torch::Tensor& spec, bool project = true, bool bf16 = false,
+                         const torch::Tensor& noisy = {});
   // t [N] (fractional training steps) → per-layer step terms [N, L, C].
   torch::Tensor step_terms(const torch::Tensor& t);
   // x [B, T]; cond from condition(); steps [B or 1, L, C] from step_terms(). Returns ε̂ [B, T].
   torch::Tensor forward_cached(const torch::Tensor& x, const Conditioning& cond, const torch::Tensor& steps);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& spec, const torch::Tensor& t) {
-    return forward_cached(x, condition(spec), step_terms(t));
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& spec, const torch::Tensor& t,
+                        const torch::Tensor& noisy = {}) {
+    return forward_cached(x, condition(spec, true, false, noisy), step_terms(t));
   }
 
   int layers, channels, hop;
   bool repeat_upsampler;
   torch::Tensor embedding_table;  // [T, 128] sinusoidal, a buffer
   torch::nn::Conv1d input_projection{nullptr};
+  torch::nn::Conv1d noisy_projection{nullptr};  // noisyInput models: the noisy waveform's 1×1, no bias
   torch::nn::Linear embed1{nullptr}, embed2{nullptr};
   torch::nn::ConvTranspose2d up1{nullptr}, up2{nullptr};
   torch::nn::Conv1d cond_projection{nullptr};  // bins → L·2C
