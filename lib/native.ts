@@ -83,11 +83,31 @@ export interface NativeModel {
   dispose(): Promise<void>;
 }
 
+/**
+ * The cache that keeps LibTorch's large CPU buffers for reuse (off with RESTOREGRAD_ALLOCATOR=system):
+ * requests served from it or not, and the bytes it holds against its bound.
+ */
+export interface BlockCacheInfo {
+  enabled: boolean;
+  hits?: number;
+  misses?: number;
+  cachedBytes?: number;
+  maxCachedBytes?: number;
+  minBlockBytes?: number;
+}
+
 /** The addon's exports. */
 export interface Binding {
   NativeModel: new (threads: number) => NativeModel;
   /** The LibTorch built against; dataParallel: whether c10d's Gloo backend is built in. */
-  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; dataParallel: boolean; cpuBf16: boolean };
+  buildInfo(): {
+    torchVersion: string;
+    cudaAvailable: boolean;
+    cudaDevices: number;
+    dataParallel: boolean;
+    cpuBf16: boolean;
+    blockCache: BlockCacheInfo;
+  };
   /** Cancels every model's restorations and waits until no model's thread is running. */
   stopAll(): void;
 }

@@ -2,8 +2,10 @@
 #include <napi.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <string>
 
+#include "block_cache.h"
 #include "data_parallel.h"
 #include "model_wrap.h"
 #include "shutdown.h"
@@ -27,10 +29,31 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
   o.Set("dataParallel", rg::DataParallel::available());
   o.Set("cpuBf16", cpu_has_bf16());
+  auto cache = Napi::Object::New(info.Env());
+  const auto* installed = rg::installed_block_cache();
+  cache.Set("enabled", installed != nullptr);
+  if (installed) {
+    const auto s = installed->stats();
+    cache.Set("hits", static_cast<double>(s.hits));
+    cache.Set("misses", static_cast<double>(s.misses));
+    cache.Set("cachedBytes", static_cast<double>(s.cached_bytes));
+    cache.Set("maxCachedBytes", static_cast<double>(s.max_cached_bytes));
+    cache.Set("minBlockBytes", static_cast<double>(s.min_block_bytes));
+  }
+  o.Set("blockCache", cache);
   return o;
 }
 
+// LibTorch's large buffers through the block cache, so that a plain `node` process runs as fast as
+// one with tcmalloc preloaded; RESTOREGRAD_ALLOCATOR=system leaves LibTorch's own allocator.
+void install_allocator() {
+  const char* choice = std::getenv("RESTOREGRAD_ALLOCATOR");
+  if (choice && std::string(choice) == "system") return;
+  rg::install_block_cache();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  install_allocator();
   exports.Set("NativeModel", rgaddon::ModelWrap::Init(env));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("stopAll", Napi::Function::New(env, rgaddon::StopAll));
