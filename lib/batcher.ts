@@ -5,7 +5,7 @@
  * what it was batched with.
  */
 import { AbortError, fromNative, QueueFullError, type RestoreGradError } from './errors';
-import type { NativeModel } from './native';
+import { asRestoration, type NativeModel } from './native';
 
 /** One signal to restore with its own seed. */
 export interface BatchItem {
@@ -18,7 +18,15 @@ export interface BatchSettings {
   betas: readonly number[];
   useEma: boolean;
   bf16: boolean;
+  /** Deliver each item's prior σ too. Not part of the merge key: a batch returns σ when any member asks. */
+  returnSigma?: boolean;
   signal?: AbortSignal;
+}
+
+/** One item's result: the restored signal, and its prior's σ when the call asked for it. */
+export interface BatchOutput {
+  restored: Float32Array;
+  sigma?: Float32Array;
 }
 
 /** Runs one native batch: `input` holds `seeds.length` rows of equal length. */
@@ -53,10 +61,10 @@ export interface BatcherStats {
 
 interface Call {
   settings: BatchSettings;
-  outputs: Float32Array[];
+  outputs: BatchOutput[];
   remaining: number;
   settled: boolean;
-  resolve(outputs: Float32Array[]): void;
+  resolve(outputs: BatchOutput[]): void;
   reject(error: RestoreGradError): void;
 }
 
@@ -100,7 +108,7 @@ export class Batcher {
   ) {}
 
   /** Restores `items`; resolves with their outputs in order. Rejects with `E_QUEUE_FULL` up front. */
-  restore(items: readonly BatchItem[], settings: BatchSettings): Promise<Float32Array[]> {
+  restore(items: readonly BatchItem[], settings: BatchSettings): Promise<BatchOutput[]> {
     if (this.pending.length + items.length > this.limits.maxQueue) {
       this.counts.rejected++;
       return Promise.reject(
@@ -109,7 +117,7 @@ export class Batcher {
     }
     const { signal } = settings;
     if (signal?.aborted) return Promise.reject(new AbortError());
-    return new Promise<Float32Array[]>((resolve, reject) => {
+    return new Promise<BatchOutput[]>((resolve, reject) => {
       const call: Call = { settings, outputs: new Array(items.length), remaining: items.length, settled: false, resolve, reject };
       const onAbort = () => this.fail(call, new AbortError());
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -188,19 +196,26 @@ export class Batcher {
     const input = new Float32Array(pieces.length * length);
     for (const [row, p] of pieces.entries()) input.set(p.item.data, row * length);
     const { betas, useEma, bf16 } = pieces[0].call.settings;
+    const returnSigma = pieces.some((p) => p.call.settings.returnSigma);
     const started = performance.now();
     try {
-      const out = await this.run(
-        input,
-        pieces.length,
-        [...betas],
-        pieces.map((p) => p.item.seed),
-        useEma,
-        running.jobId,
-        bf16,
+      const { restored, sigma } = asRestoration(
+        await this.run(
+          input,
+          pieces.length,
+          [...betas],
+          pieces.map((p) => p.item.seed),
+          useEma,
+          running.jobId,
+          bf16,
+          returnSigma,
+        ),
       );
       this.count(pieces.length, pieces.length * length, performance.now() - started);
-      for (const [row, p] of pieces.entries()) this.deliver(p, out.slice(row * length, (row + 1) * length));
+      // Copies made in this realm: the addon's arrays may come from another one (a vm context, as under jest).
+      const row = (values: Float32Array, r: number) => new Float32Array(values.subarray(r * length, (r + 1) * length));
+      for (const [r, p] of pieces.entries())
+        this.deliver(p, { restored: row(restored, r), sigma: sigma && p.call.settings.returnSigma ? row(sigma, r) : undefined });
     } catch (err) {
       this.running = undefined;
       const error = fromNative(err);
@@ -215,7 +230,7 @@ export class Batcher {
     }
   }
 
-  private deliver(piece: Piece, output: Float32Array): void {
+  private deliver(piece: Piece, output: BatchOutput): void {
     const call = piece.call;
     if (call.settled) return;
     call.outputs[piece.index] = output;

@@ -3,8 +3,9 @@
  * own native thread; every method here only validates, queues and awaits.
  */
 import * as os from 'node:os';
-import { Batcher, type BatcherStats } from './batcher';
-import { cutChunks, joinChunks, planChunks } from './chunks';
+import { checkLevel, levelGain, scaled, scaleInPlace, undoGain } from './audio/level';
+import { Batcher, type BatcherStats, type BatchOutput } from './batcher';
+import { type ChunkPlan, cutChunks, joinChunks, planChunks } from './chunks';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
 import { BatchSampler, type PairSource } from './data/batches';
 import type { ImageDataset } from './data/images';
@@ -168,6 +169,12 @@ export interface RestoreOptions {
    * (bench/results/throughput.md). Pass `float32` for results that are the same on every machine.
    */
   precision?: 'auto' | 'float32' | 'bfloat16';
+  /**
+   * Resolve to `{ restored, sigma }` ({@link SpeechRestoration}): the restored signal and the σ of
+   * the prior its noise was drawn from, per sample, in the input's units (default false). Pass the
+   * literal `true` for the result's type to follow.
+   */
+  returnSigma?: boolean;
 }
 
 const trainKeys = [
@@ -183,7 +190,7 @@ const trainKeys = [
   'checkpointEvery',
 ] as const;
 /** The option names of {@link RestoreOptions}. */
-export const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision'] as const;
+export const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision', 'returnSigma'] as const;
 const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads', 'batching'] as const;
 const loadKeys = ['device', 'threads', 'batching'] as const;
 const batchingKeys = ['maxBatch', 'maxDelayMs', 'maxQueue', 'chunkSeconds', 'overlapSeconds'] as const;
@@ -226,6 +233,27 @@ function checkBatching(options: BatchingOptions | undefined): Batching {
 /** Seed of chunk k of an input seeded `seed`: distinct per chunk, independent of the batch. */
 function chunkSeed(seed: number, k: number): number {
   return k === 0 ? seed : (seed * 1000003 + k * 7919) % MAX_SEED;
+}
+
+/** How one speech input was cut and levelled, to put its chunks' results back together. */
+interface SpeechPlan {
+  chunks: ChunkPlan;
+  length: number;
+  gain: number;
+  name: string;
+}
+
+/**
+ * One input's result from its chunks' results: cross-faded together and scaled back by the inverse
+ * of its gain; σ, when asked for, exactly like the signal, so that it is in the input's units.
+ */
+function assembleSpeech(parts: readonly BatchOutput[], plan: SpeechPlan, returnSigma: boolean): Float32Array | SpeechRestoration {
+  const join = (chunks: Float32Array[]) => (chunks.length === 1 ? chunks[0] : joinChunks(chunks, plan.chunks, plan.length));
+  const restored = undoGain(join(parts.map((p) => p.restored)), plan.gain, plan.name);
+  if (!returnSigma) return restored;
+  const sigma = join(parts.map((p) => p.sigma!));
+  scaleInPlace(sigma, 1 / plan.gain);
+  return { restored, sigma };
 }
 
 /** A restoration model: θ, and ψ and φ for the learned prior. */
@@ -363,18 +391,30 @@ export class Model implements AsyncDisposable {
     return { steps: done, last, dataExhausted: done < steps };
   }
 
-  /** Restores one signal (speech model). */
-  restore(input: Float32Array, options?: RestoreOptions): Promise<Float32Array>;
+  /**
+   * Restores one signal (speech model). The signal is scaled as a whole to RMS `config.signalRms`,
+   * the level the model trains at, and the result scaled back, so restore(k·y) ≈ k·restore(y).
+   * A peak |sample| above 1e36 or a non-silent RMS below 1e-30 rejects with `E_INPUT`.
+   */
+  restore(input: Float32Array, options?: RestoreOptions & { returnSigma?: false }): Promise<Float32Array>;
   /** Restores several signals; equal lengths share native batches. Results keep the input order. */
-  restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
+  restore(inputs: readonly Float32Array[], options?: RestoreOptions & { returnSigma?: false }): Promise<Float32Array[]>;
+  /** Restores one signal and returns the prior's σ beside it, per sample, in the input's units. */
+  restore(input: Float32Array, options: RestoreOptions & { returnSigma: true }): Promise<SpeechRestoration>;
+  /** Restores several signals, each with its prior's σ; results keep the input order. */
+  restore(inputs: readonly Float32Array[], options: RestoreOptions & { returnSigma: true }): Promise<SpeechRestoration[]>;
   /**
    * Restores one image (image model): an {@link Image}, or a PNG/JPEG/WebP file's path or bytes.
    * The result has the input's size and channels; a gray input of an RGB model is restored as RGB
    * and reduced back to luma, an RGB input of a gray model is refused (`E_INPUT`).
    */
-  restore(input: ImageInput, options?: ImageRestoreOptions): Promise<Image>;
+  restore(input: ImageInput, options?: ImageRestoreOptions & { returnSigma?: false }): Promise<Image>;
   /** Restores several images one after another; results keep the input order. */
-  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions): Promise<Image[]>;
+  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions & { returnSigma?: false }): Promise<Image[]>;
+  /** Restores one image and returns the prior's σ beside it, laid out like its pixels, in 8-bit levels. */
+  restore(input: ImageInput, options: ImageRestoreOptions & { returnSigma: true }): Promise<ImageRestoration>;
+  /** Restores several images, each with its prior's σ; results keep the input order. */
+  restore(inputs: readonly ImageInput[], options: ImageRestoreOptions & { returnSigma: true }): Promise<ImageRestoration[]>;
   async restore(input: AnyRestoreInput, options: RestoreOptions | ImageRestoreOptions = {}): Promise<AnyRestoreOutput> {
     this.ensureOpen();
     const single = !Array.isArray(input);
@@ -390,7 +430,10 @@ export class Model implements AsyncDisposable {
     checkKeys(options, speechRestoreKeys, 'restore options');
     const inputs = all as readonly Float32Array[];
     if (inputs.length === 0) throw new InputError('no inputs to restore');
-    for (const [i, x] of inputs.entries()) checkSignal(x, single ? 'input' : `inputs[${i}]`, this.config.hop, MAX_SAMPLES);
+    const names = inputs.map((_, i) => (single ? 'input' : `inputs[${i}]`));
+    for (const [i, x] of inputs.entries()) checkSignal(x, names[i], this.config.hop, MAX_SAMPLES);
+    // One gain per input, taken over the whole of it, so that all its chunks share one level.
+    const gains = inputs.map((x, i) => levelGain(checkLevel(x, names[i]).rms, this.config.signalRms));
     if (options.sampleRate !== undefined && options.sampleRate !== this.config.sampleRate)
       throw new InputError(
         `input sample rate ${String(options.sampleRate)} Hz does not match the model's ${this.config.sampleRate} Hz; resample first`,
@@ -404,16 +447,24 @@ export class Model implements AsyncDisposable {
     if (precision !== 'auto' && precision !== 'float32' && precision !== 'bfloat16')
       throw new InputError(`precision must be 'auto', 'float32' or 'bfloat16', got ${String(precision)}`);
     const bf16 = precision === 'bfloat16' || (precision === 'auto' && this.device === 'cpu' && cpuHasBf16());
+    const returnSigma = checkBoolean(options.returnSigma, 'returnSigma', false);
 
     // Long inputs become chunks of one length, so they batch with each other and memory is bounded.
-    const plans = inputs.map((x) => planChunks(x.length, this.chunk, this.overlap));
-    const items = inputs.flatMap((x, i) => cutChunks(x, plans[i]).map((data, k) => ({ data, seed: chunkSeed(seed + i, k) })));
-    const restored = await this.batcher.restore(items, { betas, useEma, bf16, signal });
+    const plans = inputs.map((x, i) => ({
+      chunks: planChunks(x.length, this.chunk, this.overlap),
+      length: x.length,
+      gain: gains[i],
+      name: names[i],
+    }));
+    const items = inputs.flatMap((x, i) =>
+      cutChunks(scaled(x, gains[i]), plans[i].chunks).map((data, k) => ({ data, seed: chunkSeed(seed + i, k) })),
+    );
+    const results = await this.batcher.restore(items, { betas, useEma, bf16, signal, returnSigma });
     let next = 0;
-    const outputs = inputs.map((x, i) => {
-      const parts = restored.slice(next, next + plans[i].starts.length);
+    const outputs = plans.map((plan) => {
+      const parts = results.slice(next, next + plan.chunks.starts.length);
       next += parts.length;
-      return parts.length === 1 ? parts[0] : joinChunks(parts, plans[i], x.length);
+      return assembleSpeech(parts, plan, returnSigma);
     });
     return single ? outputs[0] : outputs;
   }
@@ -490,7 +541,7 @@ export class Model implements AsyncDisposable {
   private speechTrainSteps(data: PairSource | ImageDataset, batchSize: number, crop: number, seed: number, lr: number) {
     if (isImageDataset(data))
       throw new InputError('this is a speech model: train it on {clean, degraded} Float32Array pairs, not an image dataset');
-    const sampler = new BatchSampler(data, batchSize, crop, seed);
+    const sampler = new BatchSampler(data, batchSize, crop, seed, this.config.signalRms);
     return async (step: number): Promise<StepStats | undefined> => {
       const batch = await sampler.next(step);
       if (!batch) return undefined;

@@ -25,6 +25,18 @@ export interface NativeCounters {
   networkRuns: number;
 }
 
+/** A restoration and the σ of the prior it drew its noise from, as the addon returns them on request. */
+export interface NativeRestoration {
+  restored: Float32Array;
+  /** exp(½·log σ²_prior), laid out like `restored` (images: planar, in the sampler's [−1, 1] scale). */
+  sigma: Float32Array;
+}
+
+/** The addon's answer as `{restored, sigma}`, `sigma` undefined when it was not asked for. */
+export function asRestoration(out: Float32Array | NativeRestoration): { restored: Float32Array; sigma?: Float32Array } {
+  return ArrayBuffer.isView(out) ? { restored: out } : out;
+}
+
 /** One rg::Model on its own executor thread. All async methods run there, in call order. */
 export interface NativeModel {
   create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
@@ -34,6 +46,7 @@ export interface NativeModel {
   joinGroup(masterAddress: string, masterPort: number, rank: number, worldSize: number, timeoutMs: number): Promise<number>;
   /** One training step; in a group, `batch` is the whole global batch and this rank trains on its slice. */
   trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
+  /** Restores `batch` rows of equal length; with `returnSigma`, resolves to the rows and their prior's σ. */
   restore(
     input: Float32Array,
     batch: number,
@@ -42,7 +55,8 @@ export interface NativeModel {
     useEma: boolean,
     jobId: number,
     bf16: boolean,
-  ): Promise<Float32Array>;
+    returnSigma?: boolean,
+  ): Promise<Float32Array | NativeRestoration>;
   /**
    * One training step of an image model on `batch` square patches of `size` × `size` pixels:
    * `clean` and `degraded` hold values in [0, 1] laid out planar [batch, channels, size, size]
@@ -62,7 +76,8 @@ export interface NativeModel {
    * as `imageToFloat` gives them) by overlapping patches and DDIM; resolves to the same
    * layout and size.
    * `steps` 0, `eta` < 0 and `stride` 0 take the config's ddimSteps, ddimEta and patchStride;
-   * `maxPatches` (default 16) bounds the patches per network forward. Cancel with `jobId`.
+   * `maxPatches` (default 16) bounds the patches per network forward. Cancel with `jobId`. With
+   * `returnSigma`, resolves to the image and its prior's σ.
    */
   restoreImage(
     data: Float32Array,
@@ -76,7 +91,8 @@ export interface NativeModel {
     useEma: boolean,
     jobId: number,
     maxPatches?: number,
-  ): Promise<Float32Array>;
+    returnSigma?: boolean,
+  ): Promise<Float32Array | NativeRestoration>;
   /** Stops the job before its next diffusion step; false when it is not queued or running. */
   cancel(jobId: number): boolean;
   counters(): Promise<NativeCounters>;

@@ -9,6 +9,7 @@ import { RestoreGradError } from './errors';
 import type { Image } from './image/image';
 import type { ImageInput, ImageRestoreOptions } from './image/model';
 import { type CreateModelOptions, createModel, type LoadModelOptions, loadModel, type Model, type RestoreOptions } from './model';
+import type { ImageRestoration, SpeechRestoration } from './sigma';
 
 /** How the worker opens its model (set by the pool as `workerData`). */
 export interface WorkerSetup {
@@ -24,8 +25,14 @@ export interface WorkerTask {
   abort?: MessagePort;
 }
 
+/** What one input of a task restores to, depending on the modality and `returnSigma`. */
+export type WorkerOutput = Float32Array | Image | SpeechRestoration | ImageRestoration;
+
 /** A task's outcome; errors travel as their code and message and are rebuilt by the pool. */
-export type WorkerResult = { outputs: (Float32Array | Image)[]; config: string } | { error: { code: string; message: string } };
+export type WorkerResult = { outputs: WorkerOutput[]; config: string } | { error: { code: string; message: string } };
+
+/** `model.restore` of a list whose kind and options are only known at run time (the model checks them). */
+type RestoreList = (inputs: (Float32Array | ImageInput)[], options: RestoreOptions | ImageRestoreOptions) => Promise<WorkerOutput[]>;
 
 const setup = workerData as WorkerSetup;
 const ready: Promise<Model> =
@@ -39,7 +46,8 @@ export default async function restoreTask(task: WorkerTask): Promise<WorkerResul
     const model = await ready;
     const options = { ...task.options, signal: controller.signal };
     // The model checks that the inputs are of its modality.
-    const outputs = task.inputs === null ? [] : await model.restore(task.inputs as Float32Array[], options as RestoreOptions);
+    const restore = model.restore.bind(model) as RestoreList;
+    const outputs = task.inputs === null ? [] : await restore(task.inputs, options);
     return { outputs, config: JSON.stringify(model.config) };
   } catch (e) {
     const code = e instanceof RestoreGradError ? e.code : 'E_NATIVE';

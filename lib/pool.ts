@@ -14,6 +14,7 @@ import type { Image } from './image/image';
 import { type AnyRestoreInput, type AnyRestoreOutput, type ImageInput, type ImageRestoreOptions, imageRestoreKeys } from './image/model';
 import { type BatchingOptions, type CreateModelOptions, type RestoreOptions, speechRestoreKeys } from './model';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './pool-worker';
+import type { ImageRestoration, SpeechRestoration } from './sigma';
 import { checkInt, checkKeys, checkSignalOption } from './validate';
 
 /** Options of {@link RestorePool.open}. */
@@ -91,13 +92,21 @@ export class RestorePool implements AsyncDisposable {
   }
 
   /** Restores one signal on some worker. */
-  restore(input: Float32Array, options?: RestoreOptions): Promise<Float32Array>;
+  restore(input: Float32Array, options?: RestoreOptions & { returnSigma?: false }): Promise<Float32Array>;
   /** Restores several signals on one worker, in one call there; results keep the input order. */
-  restore(inputs: readonly Float32Array[], options?: RestoreOptions): Promise<Float32Array[]>;
+  restore(inputs: readonly Float32Array[], options?: RestoreOptions & { returnSigma?: false }): Promise<Float32Array[]>;
+  /** Restores one signal on some worker, with the prior's σ as {@link Model.restore} gives it. */
+  restore(input: Float32Array, options: RestoreOptions & { returnSigma: true }): Promise<SpeechRestoration>;
+  /** Restores several signals on one worker, each with its prior's σ; results keep the input order. */
+  restore(inputs: readonly Float32Array[], options: RestoreOptions & { returnSigma: true }): Promise<SpeechRestoration[]>;
   /** Restores one image (an {@link Image}, a file path or its bytes) on some worker, as {@link Model.restore} does. */
-  restore(input: ImageInput, options?: ImageRestoreOptions): Promise<Image>;
+  restore(input: ImageInput, options?: ImageRestoreOptions & { returnSigma?: false }): Promise<Image>;
   /** Restores several images on one worker; results keep the input order. */
-  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions): Promise<Image[]>;
+  restore(inputs: readonly ImageInput[], options?: ImageRestoreOptions & { returnSigma?: false }): Promise<Image[]>;
+  /** Restores one image on some worker, with the prior's σ as {@link Model.restore} gives it. */
+  restore(input: ImageInput, options: ImageRestoreOptions & { returnSigma: true }): Promise<ImageRestoration>;
+  /** Restores several images on one worker, each with its prior's σ; results keep the input order. */
+  restore(inputs: readonly ImageInput[], options: ImageRestoreOptions & { returnSigma: true }): Promise<ImageRestoration[]>;
   async restore(input: AnyRestoreInput, options: RestoreOptions | ImageRestoreOptions = {}): Promise<AnyRestoreOutput> {
     if (this.closed) throw new InputError('the pool is closed');
     const known = this.config.modality === 'image' ? imageRestoreKeys : speechRestoreKeys;
@@ -118,7 +127,7 @@ export class RestorePool implements AsyncDisposable {
           : fromNative(e);
       });
       if ('error' in result) throw fromNative(result.error);
-      return single ? result.outputs[0] : (result.outputs as Float32Array[] | Image[]);
+      return single ? result.outputs[0] : result.outputs;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       channel?.port1.close();

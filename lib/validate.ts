@@ -27,6 +27,13 @@ export function checkNumber(value: unknown, name: string, min: number, max: numb
   return value;
 }
 
+/** A boolean, or `fallback` when undefined. */
+export function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InputError(`${name} must be a boolean, got ${String(value)}`);
+  return value;
+}
+
 /** A Float32Array of at least `minLength` finite samples. */
 export function checkSignal(x: unknown, name: string, minLength: number, maxLength: number): Float32Array {
   if (!(x instanceof Float32Array)) {

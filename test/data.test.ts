@@ -73,7 +73,7 @@ describe('datasets', () => {
     const a = await ds.get(1, new Random(5));
     const b = await ds.get(1, new Random(5));
     expect(a.degraded).toEqual(b.degraded);
-    const sampler = new BatchSampler(ds, 2, 1024, 3);
+    const sampler = new BatchSampler(ds, 2, 1024, 3, 0.1);
     const x = await sampler.next(7);
     const y = await sampler.next(7);
     expect(x?.degraded).toEqual(y?.degraded);

@@ -32,12 +32,14 @@ commands:
            data-parallel: --nproc N starts N ranks here; --world-size/--rank/--master join one rank
            of a group that may span machines (rank 0 listens at HOST:PORT and writes MODEL; --batch
            is the global batch)
-  restore  [--model MODEL] (--out DIR | -o FILE) [--steps N] [--seed N] [--workers N]
-           [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
+  restore  [--model MODEL] (--out DIR | -o FILE [--sigma-map MAP.png]) [--steps N] [--seed N]
+           [--workers N] [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
            restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
            directly inside a named folder, into DIR on N worker threads, or one input file into
            FILE; MODEL is a checkpoint or a shipped model: image-denoise (the default for
-           images) or image-derain; --eta and --stride (DDIM η, patch stride) are for images
+           images) or image-derain; --eta and --stride (DDIM η, patch stride) are for images;
+           --sigma-map draws the prior's σ of the input: a heat map of an image, the σ envelope
+           over a WAV file's waveform
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
            per file and on average, and the gain over the input: SI-SDR, segmental SNR, STOI and
            ESTOI of WAV files, or PSNR and SSIM (RGB and Y) of PNG/JPEG/WebP images
@@ -134,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
           batch: { type: 'string' },
           eta: { type: 'string' },
           stride: { type: 'string' },
+          'sigma-map': { type: 'string' },
         },
       });
       if ((values.out === undefined) === (values.output === undefined) || positionals.length === 0)
@@ -149,6 +152,7 @@ async function main(argv: string[]): Promise<void> {
         stride: values.stride === undefined ? undefined : Number(values.stride),
         workers: values.workers ? Number(values.workers) : undefined,
         batch: values.batch ? Number(values.batch) : undefined,
+        sigmaMap: values['sigma-map'],
       });
       return;
     }

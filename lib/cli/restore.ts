@@ -10,6 +10,7 @@ import { listInputs } from '../inputs';
 import { RestorePool } from '../pool';
 import { writeFileAtomic } from '../write-atomic';
 import { ProgressBar } from './progress';
+import { sigmaEnvelope, sigmaHeatMap } from './sigma-map';
 
 /**
  * The shipped model for these inputs when none is named: `image-denoise` when every input is an
@@ -42,6 +43,44 @@ export interface RestoreFilesOptions {
   workers?: number;
   /** Most inputs or chunks per native call in a worker (default 8). */
   batch?: number;
+  /**
+   * A PNG of the prior's σ for the single input of `output`: a heat map for an image, the σ
+   * envelope over the input's waveform for speech.
+   */
+  sigmaMap?: string;
+}
+
+/** Refuses a σ map that is not a PNG, or that has no single input to belong to. */
+function checkSigmaMap(o: RestoreFilesOptions): void {
+  if (o.sigmaMap === undefined) return;
+  if (o.output === undefined) throw new InputError('--sigma-map draws the σ of one input: give it with -o FILE');
+  if (path.extname(o.sigmaMap).toLowerCase() !== '.png') throw new InputError(`--sigma-map writes PNG: name it *.png, not '${o.sigmaMap}'`);
+}
+
+/** Restores one image file into `target`; with `sigmaMap`, also writes the heat map of its σ there. */
+async function restoreImageFile(pool: RestorePool, file: string, target: string, o: RestoreFilesOptions): Promise<void> {
+  // The worker reads the file; the model's errors name it.
+  const options = { steps: o.steps, seed: o.seed, eta: o.eta, stride: o.stride };
+  if (o.sigmaMap === undefined) {
+    await writeImage(target, await pool.restore(file, options));
+    return;
+  }
+  const { restored, sigma } = await pool.restore(file, { ...options, returnSigma: true });
+  await writeImage(target, restored);
+  await writeImage(o.sigmaMap, sigmaHeatMap(sigma, restored.width, restored.height, restored.channels));
+}
+
+/** Restores one WAV file into `target`; with `sigmaMap`, also writes its σ envelope over the input's waveform there. */
+async function restoreWavFile(pool: RestorePool, file: string, target: string, o: RestoreFilesOptions): Promise<void> {
+  const audio = await readWav(file);
+  const options = { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate };
+  if (o.sigmaMap === undefined) {
+    await writeFileAtomic(target, encodeWav(await pool.restore(audio.samples, options), audio.sampleRate)); // never a half-written output
+    return;
+  }
+  const { restored, sigma } = await pool.restore(audio.samples, { ...options, returnSigma: true });
+  await writeFileAtomic(target, encodeWav(restored, audio.sampleRate));
+  await writeImage(o.sigmaMap, sigmaEnvelope(audio.samples, sigma));
 }
 
 /**
@@ -52,6 +91,7 @@ export interface RestoreFilesOptions {
  */
 export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
   if ((o.out === undefined) === (o.output === undefined)) throw new InputError('name either an output folder or one output file');
+  checkSigmaMap(o);
   const model = o.model ?? defaultModelForInputs(o.inputs);
   const pool = await RestorePool.open({ model, workers: o.workers, batching: { maxBatch: o.batch ?? 8 } });
   try {
@@ -72,14 +112,7 @@ export async function restoreFiles(o: RestoreFilesOptions): Promise<void> {
         const file = files[i];
         const target = targetOf(file);
         // Every file keeps the seed it would have alone, whatever restores beside it.
-        if (image) {
-          // The worker reads the file; the model's errors name it.
-          await writeImage(target, await pool.restore(file, { steps: o.steps, seed: o.seed, eta: o.eta, stride: o.stride }));
-        } else {
-          const audio = await readWav(file);
-          const restored = await pool.restore(audio.samples, { steps: o.steps, seed: o.seed, sampleRate: audio.sampleRate });
-          await writeFileAtomic(target, encodeWav(restored, audio.sampleRate)); // never a half-written output
-        }
+        await (image ? restoreImageFile : restoreWavFile)(pool, file, target, o);
         bar.update(++done, path.basename(file));
       }
     };

@@ -2,6 +2,7 @@
  * Training batches: random crops of {clean, degraded} pairs drawn from an array (sampled with a
  * seeded generator) or read from an iterable as a stream, never all held in memory.
  */
+import { levelGain, measureLevel, scaleInPlace } from '../audio/level';
 import { InputError } from '../errors';
 import { Random } from '../random';
 import { checkSignal } from '../validate';
@@ -58,7 +59,8 @@ function checkPair(p: unknown, index: number): Pair {
 }
 
 /**
- * Draws batches of random crops; a pair shorter than the crop is zero-padded. The draws of a batch
+ * Draws batches of random crops; a pair shorter than the crop is zero-padded. Each pair is scaled
+ * by the gain that brings its degraded crop (padding aside) to RMS `signalRms`. The draws of a batch
  * depend only on the seed and the model's step number, so training resumed from a checkpoint
  * sees the same batches as a run that never stopped (for arrays; a stream goes on where it is).
  */
@@ -71,6 +73,8 @@ export class BatchSampler {
     private readonly batchSize: number,
     private readonly cropLength: number,
     private readonly seed: number,
+    /** RMS each degraded crop is scaled to, its clean crop by the same gain (`config.signalRms`). */
+    private readonly signalRms: number,
   ) {
     if (Array.isArray(source) || (source && isDataset(source))) {
       if (source.length === 0) throw new InputError('training data is empty');
@@ -94,8 +98,15 @@ export class BatchSampler {
       const n = pair.clean.length;
       const start = n > this.cropLength ? random.int(n - this.cropLength + 1) : 0;
       const end = Math.min(n, start + this.cropLength);
-      clean.set(pair.clean.subarray(start, end), b * this.cropLength);
-      degraded.set(pair.degraded.subarray(start, end), b * this.cropLength);
+      const row = b * this.cropLength;
+      const cleanCrop = clean.subarray(row, row + end - start);
+      const degradedCrop = degraded.subarray(row, row + end - start);
+      cleanCrop.set(pair.clean.subarray(start, end));
+      degradedCrop.set(pair.degraded.subarray(start, end));
+      // Restoration scales its inputs to signalRms: train at that level, the pair by one gain.
+      const gain = levelGain(measureLevel(degradedCrop).rms, this.signalRms);
+      scaleInPlace(cleanCrop, gain);
+      scaleInPlace(degradedCrop, gain);
     }
     return { clean, degraded };
   }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { listWavFiles, readWav } from '../audio/files';
+import { levelGain, measureLevel, scaled } from '../audio/level';
 import { InputError } from '../errors';
 import type { Random } from '../random';
 import type { Dataset, Pair } from './batches';
@@ -58,8 +59,8 @@ export function mix(clean: Float32Array, noise: Float32Array, snrDb: number, rms
   if (ps === 0 || pn === 0) throw new InputError('cannot mix a silent signal at a given SNR');
   const k = Math.sqrt(ps / (pn * 10 ** (snrDb / 10)));
   const degraded = Float32Array.from(clean, (v, i) => v + k * part[i]);
-  const scale = rms / Math.sqrt(power(degraded));
-  return { clean: clean.map((v) => v * scale), degraded: degraded.map((v) => v * scale) };
+  const gain = levelGain(measureLevel(degraded).rms, rms);
+  return { clean: scaled(clean, gain), degraded: scaled(degraded, gain) };
 }
 
 /** Speech mixed with noise at random SNRs, a new noise and SNR at every draw. */

@@ -7,9 +7,10 @@ import { newJobId } from '../batcher';
 import type { ModelConfig } from '../config';
 import { type ImageDataset, ImagePatchSampler } from '../data/images';
 import { AbortError, fromNative, InputError } from '../errors';
-import type { StepStats } from '../model';
-import type { NativeModel } from '../native';
-import { checkInt, checkKeys, checkNumber, checkSignalOption } from '../validate';
+import { asRestoration, type NativeModel } from '../native';
+import { type ImageRestoration, imageSigma, type SpeechRestoration } from '../sigma';
+import type { StepStats } from '../types';
+import { checkBoolean, checkInt, checkKeys, checkNumber, checkSignalOption } from '../validate';
 import { checkImage, floatToImage, type Image, imageToFloat, withChannels } from './image';
 import { readImage } from './io';
 
@@ -30,14 +31,21 @@ export interface ImageRestoreOptions {
   signal?: AbortSignal;
   /** Use the EMA weights (default true). */
   useEma?: boolean;
+  /**
+   * Resolve to `{ restored, sigma }` ({@link ImageRestoration}): the restored image and the σ of
+   * the prior its noise was drawn from, per pixel and channel, in 8-bit levels (default false).
+   * Pass the literal `true` for the result's type to follow.
+   */
+  returnSigma?: boolean;
 }
 
 /** The option names of {@link ImageRestoreOptions}. */
-export const imageRestoreKeys = ['steps', 'eta', 'stride', 'seed', 'signal', 'useEma'] as const;
+export const imageRestoreKeys = ['steps', 'eta', 'stride', 'seed', 'signal', 'useEma', 'returnSigma'] as const;
 
 /** What the implementation of `restore()` takes and gives, for either modality. */
 export type AnyRestoreInput = Float32Array | ImageInput | readonly (Float32Array | ImageInput)[];
-export type AnyRestoreOutput = Float32Array | Float32Array[] | Image | Image[];
+type AnyRestoreResult = Float32Array | Image | SpeechRestoration | ImageRestoration;
+export type AnyRestoreOutput = AnyRestoreResult | AnyRestoreResult[];
 /** The addon's limit on the pixels of one image. */
 const MAX_PIXELS = 1 << 24;
 
@@ -68,6 +76,23 @@ export function isImageDataset(data: unknown): data is ImageDataset {
   return typeof data === 'object' && data !== null && typeof (data as ImageDataset).patch === 'function';
 }
 
+/**
+ * The restored image in the input's size and channels from the addon's planar floats, with its σ
+ * when the addon returned one.
+ */
+function imageResult(
+  answer: { restored: Float32Array; sigma?: Float32Array },
+  input: Image,
+  modelChannels: 1 | 3,
+): Image | ImageRestoration {
+  const { width, height } = input;
+  // A view in this realm: the addon's arrays may come from another one (a vm context, as under jest).
+  const values = new Float32Array(answer.restored.buffer, answer.restored.byteOffset, answer.restored.length);
+  const restored = withChannels(floatToImage(values, width, height, modelChannels), input.channels);
+  if (!answer.sigma) return restored;
+  return { restored, sigma: imageSigma(answer.sigma, width, height, modelChannels, input.channels) };
+}
+
 async function toImage(input: ImageInput, name: string): Promise<Image> {
   if (typeof input === 'string' || input instanceof Uint8Array) return readImage(input);
   if (typeof input !== 'object' || input === null || ArrayBuffer.isView(input))
@@ -87,7 +112,7 @@ export async function restoreImages(
   inputs: readonly unknown[],
   single: boolean,
   options: ImageRestoreOptions,
-): Promise<Image[]> {
+): Promise<(Image | ImageRestoration)[]> {
   checkKeys(options, imageRestoreKeys, 'image restore options');
   const c = model.config;
   if (inputs.length === 0) throw new InputError('no inputs to restore');
@@ -98,13 +123,14 @@ export async function restoreImages(
   const signal = checkSignalOption(options.signal, 'signal');
   const useEma = options.useEma ?? true;
   if (typeof useEma !== 'boolean') throw new InputError('useEma must be a boolean');
+  const returnSigma = checkBoolean(options.returnSigma, 'returnSigma', false);
   for (const [i, x] of inputs.entries())
     if (x instanceof Float32Array || Array.isArray(x))
       throw new InputError(
         `${single ? 'input' : `inputs[${i}]`}: this is an image model: it restores images (an Image, a file path or a Buffer), got ${Array.isArray(x) ? 'an array' : 'a Float32Array'}`,
       );
 
-  const outputs: Image[] = [];
+  const outputs: (Image | ImageRestoration)[] = [];
   for (const [i, input] of inputs.entries()) {
     const name = single ? 'input' : `inputs[${i}]`;
     if (signal?.aborted) throw new AbortError();
@@ -120,7 +146,7 @@ export async function restoreImages(
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw new AbortError();
-      const values = await model.handle
+      const answer = await model.handle
         .restoreImage(
           imageToFloat(withChannels(image, channels)),
           channels,
@@ -132,13 +158,13 @@ export async function restoreImages(
           seed + i,
           useEma,
           jobId,
+          undefined,
+          returnSigma,
         )
         .catch((e: unknown) => {
           throw fromNative(e);
         });
-      // A view in this realm: the addon's arrays may come from another one (a vm context, as under jest).
-      const view = new Float32Array(values.buffer, values.byteOffset, values.length);
-      outputs.push(withChannels(floatToImage(view, image.width, image.height, channels), image.channels));
+      outputs.push(imageResult(asRestoration(answer), image, channels));
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

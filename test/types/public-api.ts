@@ -7,6 +7,7 @@ import {
   createModel,
   type ErrorCode,
   type Image,
+  type ImageRestoration,
   InputError,
   loadModel,
   Model,
@@ -43,6 +44,12 @@ export async function restoreTypes(): Promise<void> {
   // A pool keeps the same contract.
   assertType<Float32Array>()(await pool.restore(speech, { steps: 3 }));
   assertType<Image[]>()(await pool.restore([image], { eta: 0.5 }));
+  // returnSigma: true resolves to the restoration and the prior's σ, on a model and a pool.
+  assertType<SpeechRestoration>()(await model.restore(speech, { steps: 3, returnSigma: true }));
+  assertType<SpeechRestoration[]>()(await pool.restore([speech], { returnSigma: true }));
+  assertType<ImageRestoration>()(await model.restore(image, { eta: 0, returnSigma: true }));
+  assertType<ImageRestoration[]>()(await pool.restore(['a.png', bytes], { returnSigma: true }));
+  assertType<Float32Array>()(await model.restore(speech, { returnSigma: false }));
 
   // @ts-expect-error misspelt option
   await model.restore(speech, { sede: 1 });
@@ -60,6 +67,8 @@ export async function restoreTypes(): Promise<void> {
   await model.restore(new Float64Array(16000));
   // @ts-expect-error speech and images do not mix in one call
   await model.restore([speech, image]);
+  // @ts-expect-error returnSigma is a boolean
+  await model.restore(speech, { returnSigma: 1 });
 }
 
 export async function modelTypes(): Promise<void> {
