@@ -10,14 +10,18 @@
 // config; a fresh optimiser for weights alone). --resume 1 continues the run in DIR itself, across sessions: it loads
 // DIR/model.safetensors, counts --steps from the step the model has reached, appends to DIR/log.csv with its clocks
 // continued, and draws new mixtures (the mixer's seed moves on with the step). log.csv's cpu_seconds is the
-// process's CPU time, the fair budget when runs share cores. Mixtures take SNRs uniform in [--snr-min, --snr-max] dB.
-// Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on each rank
+// process's CPU time, the fair budget when runs share cores. SIGTERM, SIGINT or SIGUSR1 end training after
+// the current step as --max-seconds does: the last step is evaluated and saved. Mixtures take SNRs uniform in
+// [--snr-min, --snr-max] dB. Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on
+// each rank
 // (--batch is the global batch); rank 0 alone evaluates, logs and saves; the others wait for it.
 #include <ATen/Context.h>
 #include <time.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -82,6 +86,11 @@ void write_pcm16(const std::string& path, const torch::Tensor& batch, const std:
     f.write(reinterpret_cast<const char*>(pcm.data_ptr<int16_t>()), lengths[i] * sizeof(int16_t));
   }
   if (!f) throw rg::Error(rg::kIo, "cannot write " + path);
+}
+
+std::atomic<bool> stop_requested{false};
+extern "C" void request_stop(int) {
+  stop_requested = true;
 }
 
 double cpu_seconds() {
@@ -160,6 +169,7 @@ int main(int argc, char** argv) {
       group->synchronise(model);
     }
     const bool writer = !group || group->rank() == 0;
+    for (int sig : {SIGTERM, SIGINT, SIGUSR1}) std::signal(sig, request_stop);
 
     const int first = resume ? static_cast<int>(model.train_state().step) + 1 : 1;
     Mixer mixer{read_pcm16(a.get("speech")), read_pcm16(a.get("noise")),
@@ -202,8 +212,8 @@ int main(int argc, char** argv) {
     for (int step = first; step <= steps; ++step) {
       for (int b = 0; b < batch; ++b) mixer.draw(clean[b].data_ptr<float>(), noisy[b].data_ptr<float>(), crop);
       st = rg::train_step(model, clean, noisy, lr, group.get());
-      auto out_of_time = torch::tensor(
-          {std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds ? 1.0f : 0.0f});
+      const bool late = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_seconds;
+      auto out_of_time = torch::tensor({late || stop_requested ? 1.0f : 0.0f});
       if (group) group->average({out_of_time});  // the ranks stop together when any is out of time
       if (out_of_time.item<float>() > 0) steps = step;
       if (writer && (step % every == 0 || step == steps)) {

@@ -33,7 +33,7 @@ const { values: o, positionals } = parseArgs({
 const wide = { dilationCycle: 12 };
 // σ = 0.067 ≈ √ᾱ_T × the mixtures' RMS of 0.1: the scale the learned prior settles at.
 const fixedSigma = { prior: 'standard', noiseScale: 0.067 };
-const data = { batch: 8, crop: 8192, lr: 4e-4, snrMin: -5, snrMax: 20, evalEvery: 500, seed: 1 };
+const data = { batch: 8, crop: 8192, lr: 4e-4, snrMin: -5, snrMax: 20, evalEvery: 250, seed: 1 };
 
 /** Each run: preset, config overrides and data options. */
 const runs = {
