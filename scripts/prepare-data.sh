@@ -3,32 +3,52 @@
 # downloaded).
 #
 # Usage: bash scripts/prepare-data.sh [--small] [--jobs N] [--only speech|images] DIR
-#   --small   a reduced corpus for quick runs: 200 training utterances, 50 test mixtures
+#   --small   a reduced corpus for quick runs: about 400 training utterances (a few per voice),
+#             50 test mixtures
 #   --jobs N  parallel decoders (default: the number of cores)
 #   --only    build one of the two corpora (default: both)
 #
 # Sources (all decoded to 16 kHz mono, 16-bit WAV):
 #   clean speech  Asterisk voice prompts, G.722 (asterisk-core-sounds-{en,es,fr,ru}-g722), and
-#                 generated English sentences (text/*.tsv) spoken by flite's built-in voices
+#                 generated English sentences (text/*.tsv) spoken by flite's built-in voices;
+#                 added training voices (text/VOICE.tsv says what each file holds):
+#                 - festival (text2wave) with 15 festvox voices: kal, ked (en), lp, pc (it), ona (ca),
+#                   dita, krb, machac, ph (cs), nsh (ru), lj, mv (fi), NSK (hi, mr, te), speaking
+#                   sentences generated in their language (scripts/data/phrases.py)
+#                 - espeak-ng: 12 voice variants (en, de, es, fr, it), pitch and speed seeded per voice
+#                 - recorded clips, joined with pauses into utterances of 3 s or more: voice packs of
+#                   hedgewars-data, letters and syllables of klettres-data (one voice per language),
+#                   read speech of pocketsphinx-testdata
+#                 at most 15 min per added voice (150 sentences each); clips clipped at the source
+#                 are skipped, and so are the packs / languages that have (almost) nothing else
 #   noise         sound effects of ufoai-sound and lincity-ng-data (and LinCity-NG's music),
 #                 plus pink noise and babble generated here
+#   Left out: festvox-ellpc11k (non-free: non-commercial use only), festvox-rablpc16k and
+#   festvox-don (not in bookworm), festvox-us-slt-hts (slt is a test speaker), the 8 kHz festvox
+#   builds (same speakers as the 16 kHz ones).
 #
 # Split (fixed; speakers and noise recordings never cross it):
-#   train  en-allison, es-allison (one speaker, Allison Smith), fr-june, flite-awb, flite-kal16
+#   train  en-allison, es-allison (one speaker, Allison Smith), fr-june, flite-awb, flite-kal16,
+#          and every added voice (festival-kal is flite-kal16's speaker; festival-{hi,mr,te}-nsk
+#          count as one speaker); no test speaker (slt, rms, ivrvoice.ru) has an added voice
 #   test   ru-ivrvoice, flite-rms, flite-slt
 #   noise recordings: 20% of groups to test by a SHA-1 of "package:path without trailing number",
 #   so numbered variants (hurt1, hurt2) stay together; pink and babble are generated per split
-#   with distinct seeds, babble from that split's speech only (test babble from a fixed quarter of
-#   each test voice, which is never a test-set target).
+#   with distinct seeds, babble from that split's speech only (train babble from the five voices
+#   above, not the added ones, so the noise and test set are those of recipe 1; test babble from a
+#   fixed quarter of each test voice, which is never a test-set target).
 #
 # Output:
 #   DIR/speech/{train,test}/VOICE/*.wav  clean utterances, leading/trailing silence trimmed to
 #                                        0.15 s, none under 1 s, none clipped at the source
+#                                        (festival output: none at full scale, then -6 dB)
 #   DIR/noise/{train,test}/*.wav         ufoai-*, lincity-*, pink-SPLIT-*, babble-SPLIT-* (peak 0.9)
 #   DIR/testset/{clean,noisy}/NAME.wav   test speech + test noise at 0/5/10/15 dB, seeded; both
 #                                        scaled alike to a mixture RMS of 0.1, peak at most 0.99
 #   DIR/text/{train,test}.tsv            the flite sentences: NNNN<tab>text, spoken in NNNN.wav
-#   DIR/manifest.json                    counts, durations, split, every mixture, package versions
+#   DIR/text/VOICE.tsv                   an added voice's sentences, or the clips in each file
+#   DIR/manifest.json                    counts and hours per voice, per source package and per
+#                                        split; speakers, every mixture, package versions
 #   DIR/LICENSES.md, DIR/licenses/       each source's licence and credits (CC-BY-SA and GPL
 #                                        material: see scripts/data/CREDITS.md before sharing)
 #
@@ -74,10 +94,17 @@ case "$only" in "" | speech | images) ;; *) echo "prepare-data: --only takes spe
 
 say() { echo "prepare-data: $*"; }
 
-# ffmpeg decodes G.722/Ogg/WAV and resamples; flite speaks; numpy mixes. The sound packages are the data.
+# ffmpeg decodes G.722/Ogg/WAV and resamples; flite, festival and espeak-ng speak; numpy mixes. The
+# sound and voice packages are the data; festival-{ca,czech,hi,mr,te} and festlex-ifd are the front
+# ends of their languages (the Indian voices only recommend theirs, so they are named here).
 speech_packages=(ffmpeg flite python3 python3-numpy
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
-  asterisk-core-sounds-ru-g722 ufoai-sound lincity-ng-data)
+  asterisk-core-sounds-ru-g722 ufoai-sound lincity-ng-data
+  festival festlex-ifd festival-ca festival-czech festival-hi festival-mr festival-te
+  festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k festvox-ca-ona-hts
+  festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-ru
+  festvox-suopuhe-lj festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk festvox-te-nsk
+  espeak-ng hedgewars-data klettres-data pocketsphinx-testdata)
 # Pillow decodes and scales; the wallpapers and scikit-image's samples are the data.
 image_packages=(python3 python3-pil python3-skimage mate-backgrounds plasma-workspace-wallpapers)
 packages=()

@@ -25,7 +25,10 @@ import zipfile
 
 import numpy as np
 
-RECIPE = 1  # bump when outputs change; a DIR built by another recipe is refused
+sys.dont_write_bytecode = True  # leaves no __pycache__ beside the scripts
+import phrases  # noqa: E402  (the sentence slots of the added voices, beside this file)
+
+RECIPE = 2  # bump when outputs change; a DIR built by another recipe is refused (2: the added voices)
 SR = 16000
 SEED = 20250601
 
@@ -59,6 +62,8 @@ SIZES = {
     'babble_train': (64, 4),
     'babble_test': (8, 2),
     'mixtures': (200, 50),
+    'added_sentences': (150, 4),  # per added festival / espeak-ng voice (~10 min in full)
+    'added_utterances': (None, 3),  # per added clip voice (None: up to VOICE_CAP_S)
 }
 GEN_SECONDS = 10.0  # length of each generated pink / babble file
 SNRS_DB = (0, 5, 10, 15)
@@ -68,6 +73,74 @@ NOISE_PEAK = 0.9  # noise files are peak-normalised: their level is set at mixin
 MIN_SPEECH_S = 1.0
 MIN_NOISE_S = 0.5
 BABBLE_POOL_SHARE = 0.25  # of each test voice's utterances, kept for test babble, never a test target
+
+# Speaker of each voice above: voices of one speaker share a split, and no test speaker may train.
+SPEAKER = {'en-allison': 'allison', 'es-allison': 'allison', 'fr-june': 'june', 'ru-ivrvoice': 'ivrvoice-ru',
+           'flite-awb': 'awb', 'flite-kal16': 'kal', 'flite-rms': 'rms', 'flite-slt': 'slt'}
+
+# Added training voices (recipe 2): all train, never a test speaker (no slt or rms build of any engine).
+# Their stage comes after the voices above, which it leaves as they were, and babble noise is still
+# made of those voices only, so the noise and the test set stay those of recipe 1.
+FESTIVAL = {  # folder: (festival voice, package, language, speaker, who)
+    'festival-kal': ('kal_diphone', 'festvox-kallpc16k', 'en', 'kal', 'kal (male, US English, diphone; the speaker of flite kal16)'),
+    'festival-ked': ('ked_diphone', 'festvox-kdlpc16k', 'en', 'ked', 'ked (male, US English, diphone)'),
+    'festival-it-lp': ('lp_diphone', 'festvox-italp16k', 'it', 'it-lp', 'lp (female, Italian, diphone)'),
+    'festival-it-pc': ('pc_diphone', 'festvox-itapc16k', 'it', 'it-pc', 'pc (male, Italian, diphone)'),
+    'festival-ca-ona': ('upc_ca_ona_hts', 'festvox-ca-ona-hts', 'ca', 'ona', 'Ona (female, Catalan, HTS statistical parametric)'),
+    'festival-cs-dita': ('czech_dita', 'festvox-czech-dita', 'cs', 'dita', 'Dita (female adult, Czech, diphone)'),
+    'festival-cs-krb': ('czech_krb', 'festvox-czech-krb', 'cs', 'krb', 'krb (male child, Czech, diphone)'),
+    'festival-cs-machac': ('czech_machac', 'festvox-czech-machac', 'cs', 'machac', 'machac (male adult, Czech, diphone)'),
+    'festival-cs-ph': ('czech_ph', 'festvox-czech-ph', 'cs', 'cs-ph', 'ph (male, Czech, diphone)'),
+    'festival-ru-nsh': ('msu_ru_nsh_clunits', 'festvox-ru', 'ru', 'nsh', 'nsh (male, Russian, unit selection)'),
+    'festival-fi-lj': ('suo_fi_lj_diphone', 'festvox-suopuhe-lj', 'fi', 'fi-lj', 'lj (female, Finnish, diphone)'),
+    'festival-fi-mv': ('hy_fi_mv_diphone', 'festvox-suopuhe-mv', 'fi', 'fi-mv', 'mv (male, Finnish, diphone)'),
+    # The three Indian voices share the NSK diphone name: counted as one speaker.
+    'festival-hi-nsk': ('hindi_NSK_diphone', 'festvox-hi-nsk', 'hi', 'nsk', 'NSK (male, Hindi, diphone)'),
+    'festival-mr-nsk': ('marathi_NSK_diphone', 'festvox-mr-nsk', 'mr', 'nsk', 'NSK (male, Marathi, diphone)'),
+    'festival-te-nsk': ('telugu_NSK_diphone', 'festvox-te-nsk', 'te', 'nsk', 'NSK (male, Telugu, diphone)'),
+}
+# Festival reads bytes; these front ends expect ISO-8859 (given UTF-8 they spell the bytes out).
+FESTIVAL_ENCODING = {'it': 'latin-1', 'ca': 'latin-1', 'fi': 'latin-1', 'cs': 'iso-8859-2'}
+# Several diphone voices peak within a few steps of full scale without clipping: a festival file
+# counts as clipped only with a sample at full scale, and is then scaled down 6 dB.
+FESTIVAL_GAIN = 0.5
+ESPEAK = {  # folder: (espeak-ng voice+variant, language); pitch and speed are drawn per voice
+    'espeak-en-us-m3': ('en-us+m3', 'en'),
+    'espeak-en-us-f2': ('en-us+f2', 'en'),
+    'espeak-en-gb-m7': ('en-gb+m7', 'en'),
+    'espeak-en-gb-scotland-f4': ('en-gb-scotland+f4', 'en'),
+    'espeak-en-029-klatt': ('en-029+klatt', 'en'),
+    'espeak-de-m2': ('de+m2', 'de'),
+    'espeak-de-f3': ('de+f3', 'de'),
+    'espeak-es-f1': ('es+f1', 'es'),
+    'espeak-es-419-m5': ('es-419+m5', 'es'),
+    'espeak-fr-m4': ('fr-fr+m4', 'fr'),
+    'espeak-fr-f5': ('fr-fr+f5', 'fr'),
+    'espeak-it-m6': ('it+m6', 'it'),
+}
+ESPEAK_PITCH = (25, 75)  # espeak-ng's scale is 0-99, 50 by default
+ESPEAK_SPEED = (135, 185)  # words a minute, 175 by default
+ESPEAK_AMPLITUDE = 70  # of 200; at its default of 100 loud voices reach full scale
+# Recorded clips, one voice per pack / language. Left out, measured on the packages: the packs and
+# languages where (nearly) every clip is clipped at the source, and those without sounds.
+HEDGEWARS_PACKS = ('British', 'Classic', 'Default', 'Default_es', 'Default_ru', 'Default_uk', 'HillBilly', 'Mobster',
+                   'Robot', 'Russian', 'Singer', 'Surfer')  # not Default_pl, Pirate, Russian_pl: under 10 s unclipped
+KLETTRES_LANGS = ('ar', 'cs', 'da', 'de', 'en', 'en_GB', 'es', 'fr', 'he', 'hu', 'it', 'nds', 'nl', 'pt_BR',
+                  'uk')  # not lt, ml, ru (all clipped), nb, tn (under 10 s unclipped), id, nn (no sounds)
+POCKETSPHINX_DATA = '/usr/share/pocketsphinx/test/data/'  # its .raw files are 16 kHz 16-bit mono
+POCKETSPHINX = {  # folder: (patterns under POCKETSPHINX_DATA, who)
+    'pocketsphinx-librivox': (['librivox/*.wav'], "a reader of LibriVox's public-domain Sense and Sensibility (recorded, en)"),
+    'pocketsphinx-cmu': (['cards/*.wav', '*.raw'], "CMU Sphinx's test recordings (recorded, en, speakers unnamed)"),
+}
+CLIP_PACKAGES = ('hedgewars-data', 'klettres-data', 'pocketsphinx-testdata')
+UTTERANCE_S = 3.0  # clips are joined, with PAUSE_S of silence between, until an utterance is this long
+PAUSE_S = 0.25
+VOICE_CAP_S = 15 * 60  # at most this much of each added voice, so that none dominates
+# Packages whose files or programs the added voices use (versions in the manifest, licences copied).
+FESTIVAL_SUPPORT = ('festival', 'festlex-cmu', 'festlex-poslex', 'festlex-ifd', 'festival-ca', 'festival-czech',
+                    'festival-hi', 'festival-mr', 'festival-te', 'festvox-suopuhe-common')
+ADDED_PACKAGES = (FESTIVAL_SUPPORT + tuple(sorted({v[1] for v in FESTIVAL.values()})) + ('espeak-ng', 'espeak-ng-data')
+                  + CLIP_PACKAGES)
 
 
 def say(msg):
@@ -243,6 +316,67 @@ def flite_sources(voice, sentences):
     return [{'src': s, 'name': f'{i:04d}.wav', 'kind': 'flite', 'voice': FLITE[voice][0]} for i, s in enumerate(sentences)]
 
 
+def added_sentences(voice, lang, count, exclude):
+    """`count` distinct sentences for one added voice, seeded by its name; English ones avoid `exclude`."""
+    seed = stable_hash(f'{SEED}:{voice}')
+    if lang == 'en':
+        return make_sentences(seed, count, exclude)
+    rng = random.Random(seed)
+    out, seen = [], set()
+    while len(out) < count:
+        s = phrases.sentence(lang, rng)
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+def espeak_prosody(voice):
+    """A fixed pitch and speed for one espeak-ng voice, drawn from its name."""
+    rng = random.Random(stable_hash(f'{SEED}:espeak:{voice}'))
+    return rng.randint(*ESPEAK_PITCH), rng.randint(*ESPEAK_SPEED)
+
+
+def clip_files(spec):
+    """The recordings of one clip voice, in a fixed order that mixes their names."""
+    files = [f for f in dpkg_files(spec['package']) if any(fnmatch.fnmatchcase(f, p) for p in spec['patterns'])]
+    if not files:
+        raise RuntimeError(f"{spec['package']}: nothing matches {spec['patterns']}")
+    return hash_order(files, key=lambda f: f"{spec['speaker']}:{f}")
+
+
+def clip_voices():
+    """(folder, package, language, file patterns, who) of each voice made of recorded clips."""
+    for p in HEDGEWARS_PACKS:
+        yield (f"hedgewars-{p.lower().replace('_', '-')}", 'hedgewars-data', None, [f'*/Data/Sounds/voices/{p}/*.ogg'],
+               f'Hedgewars voice pack {p} (recorded)')
+    for lang in KLETTRES_LANGS:
+        yield (f"klettres-{lang.lower().replace('_', '-')}", 'klettres-data', lang, [f'/usr/share/klettres/{lang}/*/*.ogg'],
+               f'KLettres letters and syllables, {lang} (recorded)')
+    for v, (patterns, who) in POCKETSPHINX.items():
+        yield v, 'pocketsphinx-testdata', 'en', [POCKETSPHINX_DATA + p for p in patterns], who
+
+
+def added_voices():
+    """Every added voice: its kind, package, language, speaker and description."""
+    voices = {}
+    for v, (tts, pkg, lang, speaker, who) in FESTIVAL.items():
+        voices[v] = {'kind': 'festival', 'tts': tts, 'package': pkg, 'language': lang, 'speaker': speaker, 'who': who}
+    for v, (tts, lang) in ESPEAK.items():
+        pitch, speed = espeak_prosody(v)
+        voices[v] = {'kind': 'espeak', 'tts': tts, 'package': 'espeak-ng', 'language': lang, 'speaker': v,
+                     'who': f'espeak-ng {tts}, pitch {pitch}, {speed} words/min (formant synthesis)',
+                     'pitch': pitch, 'speed': speed}
+    for v, pkg, lang, patterns, who in clip_voices():
+        voices[v] = {'kind': 'clips', 'package': pkg, 'language': lang, 'speaker': v, 'who': who, 'patterns': patterns}
+    return voices
+
+
+def tts_sources(spec, sentences):
+    return [{'src': s, 'name': f'{i:04d}.wav', 'kind': spec['kind'], 'voice': spec['tts'], 'lang': spec['language'],
+             'pitch': spec.get('pitch'), 'speed': spec.get('speed')} for i, s in enumerate(sentences)]
+
+
 def noise_sources(small):
     """The recordings of both noise packages, each with its split (by a hash of its group)."""
     items = []
@@ -286,56 +420,193 @@ def run_parallel(fn, items, jobs):
     return results
 
 
+def decode_g722(src):
+    x = ffmpeg_decode(['-f', 'g722', '-i', src])
+    expected = 2 * os.path.getsize(src)  # two 4-bit codes per byte, one per 16 kHz sample
+    if abs(len(x) - expected) > 64:
+        raise RuntimeError(f"{src}: decoded {len(x)} samples, expected {expected}: check ffmpeg's G.722 rate")
+    return x
+
+
+def at_full_scale(path):
+    """Whether a 16-bit WAV file holds a sample at full scale, the mark of clipping in integer output."""
+    with wave.open(path, 'rb') as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype='<i2').astype(np.int32)
+    return pcm.size > 0 and int(np.max(np.abs(pcm))) >= 32767
+
+
+def tts_command(item, tmp, out):
+    """The command that speaks item['src'] into `out` (a text file for it goes in `tmp`)."""
+    if item['kind'] == 'flite':
+        return ['flite', '-voice', item['voice'], '-t', item['src'], '-o', out]
+    text = os.path.join(tmp, 'x.txt')
+    encoding = FESTIVAL_ENCODING.get(item['lang'], 'utf-8') if item['kind'] == 'festival' else 'utf-8'
+    with open(text, 'w', encoding=encoding) as f:
+        f.write(item['src'] + '\n')
+    if item['kind'] == 'festival':
+        return ['text2wave', text, '-o', out, '-eval', f"(voice_{item['voice']})"]
+    return ['espeak-ng', '-v', item['voice'], '-p', str(item['pitch']), '-s', str(item['speed']), '-a', str(ESPEAK_AMPLITUDE),
+            '-f', text, '-w', out]
+
+
+def synthesize(item):
+    """Speaks one sentence; returns 16 kHz samples, or None for festival output clipped at full scale."""
+    with tempfile.TemporaryDirectory(prefix='rg-tts-') as tmp:
+        out = os.path.join(tmp, 'x.wav')
+        subprocess.run(tts_command(item, tmp, out), check=True, capture_output=True)
+        with wave.open(out, 'rb') as w:
+            native = (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (SR, 1, 2)
+        # Most voices speak 16 kHz 16-bit already: read those directly, resample the others.
+        x = read_wav(out) if native else ffmpeg_decode(['-i', out])
+        if item['kind'] == 'festival':
+            return None if at_full_scale(out) else x * FESTIVAL_GAIN
+    return x
+
+
 def speech_task(item):
     """Decodes, checks and trims one utterance; returns (status, seconds)."""
     dst = item['dst']
     if os.path.exists(dst):
         return 'existing', wav_seconds(dst)
-    if item['kind'] == 'g722':
-        x = ffmpeg_decode(['-f', 'g722', '-i', item['src']])
-        expected = 2 * os.path.getsize(item['src'])  # two 4-bit codes per byte, one per 16 kHz sample
-        if abs(len(x) - expected) > 64:
-            raise RuntimeError(f"{item['src']}: decoded {len(x)} samples, expected {expected}: check ffmpeg's G.722 rate")
-    else:
-        with tempfile.TemporaryDirectory(prefix='rg-flite-') as tmp:
-            out = os.path.join(tmp, 'x.wav')
-            subprocess.run(['flite', '-voice', item['voice'], '-t', item['src'], '-o', out], check=True, capture_output=True)
-            with wave.open(out, 'rb') as w:
-                native = (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (SR, 1, 2)
-            # Most voices speak 16 kHz 16-bit already: read those directly, resample the others.
-            x = read_wav(out) if native else ffmpeg_decode(['-i', out])
-    if np.max(np.abs(x), initial=0) >= 0.999:
+    x = decode_g722(item['src']) if item['kind'] == 'g722' else synthesize(item)
+    if x is None or np.max(np.abs(x), initial=0) >= 0.999:
         return 'clipped', 0.0
     y = trim(x - np.mean(x), below_db=40, margin_s=0.15)
     if y is None:
         return 'silent', 0.0
     if len(y) < MIN_SPEECH_S * SR:
         return 'short', 0.0
+    if np.max(np.abs(y)) >= 0.999:  # removing a large DC offset can lift a peak to full scale
+        return 'clipped', 0.0
     write_wav(dst, y)
     return 'written', len(y) / SR
+
+
+def summarize_voice(split, voice, res, t0):
+    """Logs and returns the counts of one voice's speech_task results."""
+    count = {k: sum(1 for s, _ in res if s == k) for k in ('written', 'existing', 'short', 'silent', 'clipped')}
+    secs = sum(t for _, t in res)
+    kept = count['written'] + count['existing']
+    say(f'speech/{split}/{voice}: {kept} files, {secs / 60:.1f} min ({count["written"]} written, '
+        f'{count["existing"]} already there; skipped {count["short"]} under {MIN_SPEECH_S:g} s, '
+        f'{count["silent"]} silent, {count["clipped"]} clipped) in {time.time() - t0:.1f} s')
+    return {'split': split, 'files': kept, 'seconds': round(secs, 2),
+            'skipped': {k: count[k] for k in ('short', 'silent', 'clipped')}}
+
+
+def voice_items(out, split, voice, items):
+    """Gives each item its destination in speech/SPLIT/VOICE/ (made here)."""
+    d = os.path.join(out, 'speech', split, voice)
+    os.makedirs(d, exist_ok=True)
+    for it in items:
+        it['dst'] = os.path.join(d, it['name'])
+    if len({it['dst'] for it in items}) != len(items):
+        raise RuntimeError(f'{voice}: two sources map to one file name')
+    return items
 
 
 def stage_speech(out, small, jobs, sentences):
     stats = {}
     for voice in list(ASTERISK) + list(FLITE):
         split = ASTERISK[voice][2] if voice in ASTERISK else FLITE[voice][1]
-        d = os.path.join(out, 'speech', split, voice)
-        os.makedirs(d, exist_ok=True)
         items = asterisk_sources(voice, small) if voice in ASTERISK else flite_sources(voice, sentences[split])
-        for it in items:
-            it['dst'] = os.path.join(d, it['name'])
-        if len({it['dst'] for it in items}) != len(items):
-            raise RuntimeError(f'{voice}: two sources map to one file name')
+        voice_items(out, split, voice, items)
         t0 = time.time()
-        res = run_parallel(speech_task, items, jobs)
-        count = {k: sum(1 for s, _ in res if s == k) for k in ('written', 'existing', 'short', 'silent', 'clipped')}
-        secs = sum(t for _, t in res)
-        kept = count['written'] + count['existing']
-        say(f'speech/{split}/{voice}: {kept} files, {secs / 60:.1f} min ({count["written"]} written, '
-            f'{count["existing"]} already there; skipped {count["short"]} under {MIN_SPEECH_S:g} s, '
-            f'{count["silent"]} silent, {count["clipped"]} clipped) in {time.time() - t0:.1f} s')
-        stats[voice] = {'split': split, 'files': kept, 'seconds': round(secs, 2),
-                        'skipped': {k: count[k] for k in ('short', 'silent', 'clipped')}}
+        stats[voice] = summarize_voice(split, voice, run_parallel(speech_task, items, jobs), t0)
+    return stats
+
+
+def write_tsv(path, lines):
+    """NNNN<tab>line for each line, unless the file exists (it is written whole, through a rename)."""
+    if not os.path.exists(path):
+        tmp = path + '.part'
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.writelines(f'{i:04d}\t{s}\n' for i, s in enumerate(lines))
+        os.replace(tmp, path)
+
+
+def clean_clip(path):
+    """One recorded clip, decoded, checked and trimmed as speech_task does: (status, samples or None)."""
+    raw = ['-f', 's16le', '-ar', str(SR), '-ac', '1'] if path.endswith('.raw') else []
+    x = ffmpeg_decode([*raw, '-i', path])
+    if np.max(np.abs(x), initial=0) >= 0.999:
+        return 'clipped', None
+    y = trim(x - np.mean(x), below_db=40, margin_s=0.15)
+    if y is None:
+        return 'silent', None
+    return ('clipped', None) if np.max(np.abs(y)) >= 0.999 else ('kept', y)
+
+
+def pack_clips(files, max_utts, cap_s):
+    """Joins clips in order, with pauses, into utterances of at least UTTERANCE_S (the tail: at least
+    MIN_SPEECH_S), until max_utts utterances or cap_s seconds. Returns [(samples, files)], skipped counts."""
+    pause = np.zeros(int(PAUSE_S * SR))
+    utts, part, srcs, total = [], [], [], 0
+    skipped = {'short': 0, 'silent': 0, 'clipped': 0}
+
+    def close():
+        nonlocal part, srcs, total
+        x = np.concatenate(part)
+        if len(x) >= MIN_SPEECH_S * SR and total + len(x) <= cap_s * SR:
+            utts.append((x, srcs))
+            total += len(x)
+        else:
+            skipped['short'] += len(srcs)
+        part, srcs = [], []
+
+    for f in files:
+        if (max_utts is not None and len(utts) >= max_utts) or total >= (cap_s - UTTERANCE_S) * SR:
+            break
+        status, y = clean_clip(f)
+        if y is None:
+            skipped[status] += 1
+            continue
+        part += [pause, y] if part else [y]
+        srcs.append(f)
+        if sum(len(p) for p in part) >= UTTERANCE_S * SR:
+            close()
+    if part:
+        close()
+    return utts, skipped
+
+
+def clip_voice_task(out, voice, spec, max_utts):
+    """Writes one clip voice's utterances and text/VOICE.tsv (the clips in each); returns its counts."""
+    t0 = time.time()
+    utts, skipped = pack_clips(clip_files(spec), max_utts, VOICE_CAP_S)
+    d = os.path.join(out, 'speech', 'train', voice)
+    os.makedirs(d, exist_ok=True)
+    written = 0
+    for i, (x, _) in enumerate(utts):
+        dst = os.path.join(d, f'{i:04d}.wav')
+        if not os.path.exists(dst):
+            write_wav(dst, x)
+            written += 1
+    write_tsv(os.path.join(out, 'text', f'{voice}.tsv'), [' + '.join(srcs) for _, srcs in utts])
+    secs = sum(len(x) for x, _ in utts) / SR
+    say(f'speech/train/{voice}: {len(utts)} files, {secs / 60:.1f} min from {sum(len(s) for _, s in utts)} clips '
+        f'({written} written, {len(utts) - written} already there; skipped {skipped["short"]} clips left over, '
+        f'{skipped["silent"]} silent, {skipped["clipped"]} clipped) in {time.time() - t0:.1f} s')
+    return {'split': 'train', 'files': len(utts), 'seconds': round(secs, 2), 'skipped': skipped}
+
+
+def stage_added_speech(out, small, jobs, english_exclude):
+    """The added training voices: synthesised ones sentence by sentence, clip voices whole."""
+    voices = added_voices()
+    stats = {}
+    count = SIZES['added_sentences'][1 if small else 0]
+    for voice, spec in voices.items():
+        if spec['kind'] == 'clips':
+            continue
+        sentences = added_sentences(voice, spec['language'], count, english_exclude)
+        write_tsv(os.path.join(out, 'text', f'{voice}.tsv'), sentences)
+        items = voice_items(out, 'train', voice, tts_sources(spec, sentences))
+        t0 = time.time()
+        stats[voice] = summarize_voice('train', voice, run_parallel(speech_task, items, jobs), t0)
+    clips = [v for v, spec in voices.items() if spec['kind'] == 'clips']
+    max_utts = SIZES['added_utterances'][1 if small else 0]
+    res = run_parallel(lambda v: clip_voice_task(out, v, voices[v], max_utts), clips, jobs)
+    stats.update(zip(clips, res))
     return stats
 
 
@@ -616,10 +887,58 @@ def lincity_sound_credits():
     return names
 
 
+# Licence and credit of each added package, from its /usr/share/doc/PACKAGE/copyright (copied beside).
+ADDED_TERMS = {
+    'festvox-kallpc16k': ('CMU/CSTR festvox licence (free use, modification and distribution; keep the notice, mark '
+                          'changes, keep the authors\' names, no endorsement)', '© 1998 Alan W Black and Kevin Lenzo'),
+    'festvox-kdlpc16k': ('CSTR festvox licence (as festvox-kallpc16k)',
+                         '© 1997 Centre for Speech Technology Research, University of Edinburgh'),
+    'festvox-italp16k': ('GPL-2+', 'Italian FESTIVAL Modules, © 2008 IFM Development Team, ISTC-SPFD CNR and ITC-irst '
+                         '(Piero Cosi, Carlo Drioli, Graziano Tisato, Roberto Gretter, Fabio Tesser)'),
+    'festvox-itapc16k': ('GPL-2+', 'as festvox-italp16k'),
+    'festvox-ca-ona-hts': ('LGPL-2.1+', '© 2007-2016 Universitat Politècnica de Catalunya, Antonio Bonafonte (Festcat)'),
+    'festvox-czech-dita': ('GPL-3+', '© 2005, 2010, 2011 Brailcom, o.p.s.'),
+    'festvox-czech-krb': ('GPL-3+', '© 2005, 2010, 2011 Brailcom, o.p.s.'),
+    'festvox-czech-machac': ('GPL-3+', '© 2005, 2010, 2011 Brailcom, o.p.s.'),
+    'festvox-czech-ph': ('GPL-2+', '© 2005 Brailcom, o.p.s.'),
+    'festvox-ru': ('festvox-style BSD-like licence (keep the notice, mark changes, keep the author\'s name)',
+                   '© 2005 Nickolay V. Shmyrev'),
+    'festvox-suopuhe-lj': ('LGPL-2+', '© 2000-2003 University of Helsinki (General Linguistics) and University of '
+                           'Joensuu (Foreign Languages): Nicholas Volk, Martti Vainio, Stefan Werner'),
+    'festvox-suopuhe-mv': ('LGPL-2+', '© 2000-2003 University of Helsinki and University of Joensuu: Nicholas Volk, '
+                           'Martti Vainio'),
+    'festvox-hi-nsk': ('GPL-2+', '© 2006 Priti Patil, Janabhaaratii Team, C-DAC Mumbai; 2005 Chaitanya Kamisetty'),
+    'festvox-mr-nsk': ('GPL-2+', '© 2006 Priti Patil, Janabhaaratii Team, C-DAC Mumbai; 2005 Chaitanya Kamisetty'),
+    'festvox-te-nsk': ('GPL-2+', '© 2006 Chaithanya Kamishetty; DONLab, Dept of CS&E, IIT Madras'),
+    'espeak-ng': ('GPL-3+', '© 2005-2014 Jonathan Duddington, 2013-2016 Reece H. Dunn and the eSpeak NG contributors'),
+    'hedgewars-data': ('GFDL-1.3 (Data/Sounds)', 'Hedgewars, © 2004-2006 Andrey Korotaev'),
+    'klettres-data': ('GPL-2+', 'KLettres (KDE), © 2001-2011 Anne-Marie Mahfouf and the KDE contributors'),
+    'pocketsphinx-testdata': ('BSD-2-Clause', '© 1995-2014 Carnegie Mellon University, 2014-2015 Alpha Cephei Inc.'),
+}
+
+
+def added_licence_lines(packages):
+    """LICENSES.md lines of the added voices: one per voice, with its package's licence and credit."""
+    def terms(pkg):
+        lic, credit = ADDED_TERMS[pkg]
+        return f'{pkg} {packages[pkg]}. Licence: **{lic}**, {credit.rstrip(".")}.'
+
+    lines = []
+    for v, a in added_voices().items():
+        how = {'festival': f'synthesised by festival {packages["festival"]} (Festival licence, © 1996-2017 CSTR, '
+                           'University of Edinburgh) with', 'espeak': 'synthesised by', 'clips': 'recordings of'}[a['kind']]
+        lines.append(f'- `speech/train/{v}/`: {a["who"]}; {how} {terms(a["package"])}')
+    lines.append('- Added voices\' language support: ' + ', '.join(f'{p} {packages[p]}' for p in FESTIVAL_SUPPORT[1:])
+                 + ' (licences in licenses/); espeak-ng-data ' + str(packages['espeak-ng-data']) + ' (GPL-3+). The '
+                 'sentences are generated by the script (text/VOICE.tsv); clip voices join several clips per file '
+                 '(listed in text/VOICE.tsv).')
+    return lines
+
+
 def write_licences(out, packages, noise_files):
     lic_dir = os.path.join(out, 'licenses')
     os.makedirs(lic_dir, exist_ok=True)
-    for pkg in [p for p, *_ in ASTERISK.values()] + list(NOISE_PKGS.values()) + ['flite', 'libflite1']:
+    for pkg in [p for p, *_ in ASTERISK.values()] + list(NOISE_PKGS.values()) + ['flite', 'libflite1'] + list(ADDED_PACKAGES):
         src = f'/usr/share/doc/{pkg}/copyright'
         if os.path.exists(src):
             tmp = os.path.join(lic_dir, f'.{pkg}.part')
@@ -640,6 +959,7 @@ def write_licences(out, packages, noise_files):
              'Copyright (c) 1999-2001 Language Technologies Institute, Carnegie Mellon University; free use and '
              'distribution with the copyright notice kept, modifications marked and authors\' names not removed or '
              'used for endorsement (see licenses/flite.copyright). The sentences are generated by the script.')
+    L += added_licence_lines(packages)
     L += ['', '## Noise recordings', '']
     lin = dep5('/usr/share/doc/lincity-ng-data/copyright') or []
     lp = dep5_match(lin, 'data/sounds/x.wav') or {}
@@ -695,6 +1015,68 @@ def stage(out, name, fingerprint, fn):
     return result, True
 
 
+def voice_table():
+    """Every voice: split, source package, speaker id, description and language."""
+    table = {v: {'split': sp, 'source': p, 'speaker_id': SPEAKER[v], 'speaker': who, 'language': lang}
+             for v, (p, lang, sp, who) in ASTERISK.items()}
+    table |= {v: {'split': sp, 'source': 'flite', 'speaker_id': SPEAKER[v], 'speaker': who, 'language': 'en'}
+              for v, (_, sp, who) in FLITE.items()}
+    table |= {v: {'split': 'train', 'source': a['package'], 'speaker_id': a['speaker'], 'speaker': a['who'],
+                  'language': a['language'], 'added': True} for v, a in added_voices().items()}
+    test = {t['speaker_id'] for t in table.values() if t['split'] == 'test'}
+    leaks = sorted(v for v, t in table.items() if t['split'] == 'train' and t['speaker_id'] in test)
+    if leaks:
+        raise RuntimeError(f'training voices of test speakers: {leaks}')
+    return table
+
+
+def check_tools():
+    """Exits with a message when a voice the corpus needs is missing."""
+    voices = set(re.sub(r'^.*:', '', subprocess.run(['flite', '-lv'], capture_output=True, text=True).stdout).split())
+    missing = {v for v, *_ in FLITE.values()} - voices
+    if missing:
+        sys.exit(f'prepare-data: flite lacks the voices {sorted(missing)} (it lists {sorted(voices)})')
+    missing = [p for p in ADDED_PACKAGES if dpkg_version(p) is None]
+    if missing:
+        sys.exit(f'prepare-data: missing packages {missing} (scripts/prepare-data.sh installs them)')
+
+
+def split_totals(speech, noise, generated, table):
+    """Per split: voices, speakers, speech files and hours (also per source package), noise counts."""
+    totals = {}
+    for split in ('train', 'test'):
+        vs = {v: s for v, s in speech.items() if s['split'] == split}
+        by_pkg = {}
+        for v, st in vs.items():
+            e = by_pkg.setdefault(table[v]['source'], {'voices': 0, 'files': 0, 'seconds': 0.0})
+            e['voices'] += 1
+            e['files'] += st['files']
+            e['seconds'] += st['seconds']
+        rec = [f for f in noise.values() if f['split'] == split]
+        totals[split] = {
+            'voices': sorted(vs),
+            'speakers': len({table[v]['speaker_id'] for v in vs}),
+            'speech_files': sum(s['files'] for s in vs.values()),
+            'speech_hours': round(sum(s['seconds'] for s in vs.values()) / 3600, 3),
+            'by_package': {p: {'voices': e['voices'], 'files': e['files'], 'hours': round(e['seconds'] / 3600, 3)}
+                           for p, e in sorted(by_pkg.items())},
+            'noise_recordings': {k: sum(1 for f in rec if f['package'] == p) for k, p in NOISE_PKGS.items()},
+            'noise_recording_minutes': round(sum(f['seconds'] for f in rec) / 60, 2),
+            'noise_generated': generated['files'][split],
+        }
+    return totals
+
+
+def voice_stats(speech, table):
+    """The stage results of every voice with its hours (and, for added voices, the cap)."""
+    out = {}
+    for v, st in speech.items():
+        out[v] = dict(st, hours=round(st['seconds'] / 3600, 3))
+        if table[v].get('added'):
+            out[v]['cap_minutes'] = VOICE_CAP_S / 60
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('out')
@@ -717,12 +1099,11 @@ def main():
 
     t_all = time.time()
     clean_tmp(out)
-    pkgs = sorted({p for p, *_ in ASTERISK.values()} | set(NOISE_PKGS.values()) | {'flite', 'libflite1', 'ffmpeg', 'python3-numpy'})
+    pkgs = sorted({p for p, *_ in ASTERISK.values()} | set(NOISE_PKGS.values()) | set(ADDED_PACKAGES)
+                  | {'flite', 'libflite1', 'ffmpeg', 'python3-numpy'})
     packages = {p: dpkg_version(p) for p in pkgs}
-    voices = set(re.sub(r'^.*:', '', subprocess.run(['flite', '-lv'], capture_output=True, text=True).stdout).split())
-    missing = {v for v, *_ in FLITE.values()} - voices
-    if missing:
-        sys.exit(f'prepare-data: flite lacks the voices {sorted(missing)} (it lists {sorted(voices)})')
+    check_tools()
+    table = voice_table()
 
     fp = dict(recipe)
     n_train = SIZES['sentences_train'][1 if a.small else 0]
@@ -731,21 +1112,19 @@ def main():
     sentences = {'train': train_sent, 'test': make_sentences(SEED + 1, n_test, exclude=train_sent)}
     os.makedirs(os.path.join(out, 'text'), exist_ok=True)
     for split, lines in sentences.items():
-        p = os.path.join(out, 'text', f'{split}.tsv')
-        if not os.path.exists(p):
-            tmp = p + '.part'
-            with open(tmp, 'w', encoding='utf-8') as f:
-                f.writelines(f'{i:04d}\t{s}\n' for i, s in enumerate(lines))
-            os.replace(tmp, p)
+        write_tsv(os.path.join(out, 'text', f'{split}.tsv'), lines)
 
     speech, c1 = stage(out, 'speech', fp, lambda: stage_speech(out, a.small, a.jobs, sentences))
-    noise, c2 = stage(out, 'noise', fp, lambda: stage_noise(out, a.small, a.jobs))
-    generated, c3 = stage(out, 'generated-noise', fp, lambda: stage_generated(out, a.small, a.jobs, speech))
+    # English sentences of the test voices are never spoken by an added voice.
+    added, c2 = stage(out, 'added-speech', fp, lambda: stage_added_speech(out, a.small, a.jobs, sentences['test']))
+    noise, c3 = stage(out, 'noise', fp, lambda: stage_noise(out, a.small, a.jobs))
+    # Babble and the test set use the voices of stage 'speech' only, as in recipe 1.
+    generated, c4 = stage(out, 'generated-noise', fp, lambda: stage_generated(out, a.small, a.jobs, speech))
     pool = {v: [os.path.abspath(p) for p in ps] for v, ps in babble_pools(out, speech)['test'].items()}
-    testset, c4 = stage(out, 'testset', fp, lambda: stage_testset(out, a.small, a.jobs, speech, pool))
+    testset, c5 = stage(out, 'testset', fp, lambda: stage_testset(out, a.small, a.jobs, speech, pool))
 
     manifest_p = os.path.join(out, 'manifest.json')
-    if not (c1 or c2 or c3 or c4) and os.path.exists(manifest_p) and os.path.exists(os.path.join(out, 'LICENSES.md')):
+    if not (c1 or c2 or c3 or c4 or c5) and os.path.exists(manifest_p) and os.path.exists(os.path.join(out, 'LICENSES.md')):
         with open(manifest_p, encoding='utf-8') as f:
             old = json.load(f)
         changed = {p: (old['packages'].get(p), v) for p, v in packages.items() if old['packages'].get(p) != v}
@@ -754,36 +1133,29 @@ def main():
         say(f'{out} is up to date ({time.time() - t_all:.1f} s)')
         return
 
-    split_totals = {}
-    for split in ('train', 'test'):
-        vs = {v: s for v, s in speech.items() if s['split'] == split}
-        gen = generated['files'][split]
-        rec = [f for f in noise.values() if f['split'] == split]
-        split_totals[split] = {
-            'voices': sorted(vs),
-            'speech_files': sum(s['files'] for s in vs.values()),
-            'speech_hours': round(sum(s['seconds'] for s in vs.values()) / 3600, 3),
-            'noise_recordings': {k: sum(1 for f in rec if f['package'] == p) for k, p in NOISE_PKGS.items()},
-            'noise_recording_minutes': round(sum(f['seconds'] for f in rec) / 60, 2),
-            'noise_generated': gen,
-        }
+    all_speech = speech | added
+    totals = split_totals(all_speech, noise, generated, table)
     manifest = {
         'recipe': RECIPE,
         'mode': mode,
         'format': {'sample_rate': SR, 'channels': 1, 'encoding': 'PCM 16-bit WAV'},
         'split': {
-            'rule': 'Speakers and noise recordings are disjoint between train and test. Speech: by voice (below). '
+            'rule': 'Speakers and noise recordings are disjoint between train and test. Speech: by voice (below); '
+                    'every voice of a test speaker is test, and the added voices (festival, espeak-ng, Hedgewars, '
+                    'KLettres, PocketSphinx) are all train and none of a test speaker. '
                     f'Noise recordings: by a SHA-1 of package:group, where the group is the file path without its '
                     f'trailing number, {TEST_NOISE_PERCENT}% of groups to test. Pink and babble noise are generated '
-                    'per split with different seeds; babble sums speech of the same split only (test babble uses '
+                    'per split with different seeds; babble sums speech of the same split only (train babble: the '
+                    'voices of recipe 1; test babble uses '
                     f'a fixed {BABBLE_POOL_SHARE:.0%} of each test voice, never used as a test-set target).',
-            'voices': {v: {'split': s, 'source': p, 'speaker': who} for v, (p, _, s, who) in ASTERISK.items()}
-            | {v: {'split': s, 'source': 'flite', 'speaker': who} for v, (_, s, who) in FLITE.items()},
+            'voices': table,
         },
-        'totals': split_totals,
-        'speech': speech,
+        'totals': totals,
+        'speech': voice_stats(all_speech, table),
         'noise': {'recordings': noise, 'generated': generated},
-        'sentences': {'train': 'text/train.tsv', 'test': 'text/test.tsv', 'note': 'flite voices: file NNNN.wav speaks line NNNN'},
+        'sentences': {'train': 'text/train.tsv', 'test': 'text/test.tsv',
+                      'note': 'flite voices: file NNNN.wav speaks line NNNN of the split\'s file; added voices: '
+                              'text/VOICE.tsv, line NNNN the sentence or the clips of NNNN.wav'},
         'testset': {'count': len(testset), 'snrs_db': list(SNRS_DB), 'target_rms': MIX_RMS, 'peak_limit': PEAK_LIMIT,
                     'mixtures': testset},
         'packages': packages,
@@ -791,11 +1163,11 @@ def main():
     }
     write_licences(out, packages, noise)
     write_json(manifest_p, manifest)
-    for split, t in split_totals.items():
+    for split, t in totals.items():
         gen = t['noise_generated']
-        say(f'{split}: {t["speech_hours"]:.2f} h of speech in {t["speech_files"]} files, {len(t["voices"])} voices; '
-            f'{sum(t["noise_recordings"].values())} noise recordings ({t["noise_recording_minutes"]:.1f} min) '
-            f'+ {gen["pink"]} pink + {gen["babble"]} babble')
+        say(f'{split}: {t["speech_hours"]:.2f} h of speech in {t["speech_files"]} files, {len(t["voices"])} voices '
+            f'({t["speakers"]} speakers); {sum(t["noise_recordings"].values())} noise recordings '
+            f'({t["noise_recording_minutes"]:.1f} min) + {gen["pink"]} pink + {gen["babble"]} babble')
     say(f'testset: {len(testset)} mixtures; wrote manifest.json and LICENSES.md ({time.time() - t_all:.1f} s)')
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Checks a corpus built by scripts/prepare-data.sh: formats, levels, the split and the test set.
+"""Checks a corpus built by scripts/prepare-data.sh: formats, levels, the split (voices, speakers, the
+manifest's per-voice counts and caps) and the test set.
 
 Usage: /usr/bin/python3 scripts/data/check_corpus.py DIR   (exit 1 and a list of problems on failure)
 """
@@ -24,6 +25,31 @@ def wavs(d):
     return sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith('.wav'))
 
 
+def check_voices(man, per_voice):
+    """Each voice: on disk as the manifest says (split, files, hours), not empty, within its cap;
+    no speaker in both splits; the per-package totals add up."""
+    problems = []
+    table, stats = man['split']['voices'], man['speech']
+    for (split, v), (n, secs) in sorted(per_voice.items()):
+        if v not in table or table[v]['split'] != split:
+            problems.append(f'speech/{split}/{v}: not a {split} voice of the manifest')
+        elif stats[v]['files'] != n or abs(stats[v]['seconds'] - secs) > 0.01 * n + 0.01:
+            problems.append(f'speech/{split}/{v}: {n} files, {secs:.1f} s on disk; the manifest says '
+                            f'{stats[v]["files"]}, {stats[v]["seconds"]} s')
+        cap = stats.get(v, {}).get('cap_minutes')
+        if cap is not None and secs > cap * 60:
+            problems.append(f'speech/{split}/{v}: {secs / 60:.1f} min, over its cap of {cap:g} min')
+    problems += [f'speech/{t["split"]}/{v}: no files' for v, t in table.items() if (t['split'], v) not in per_voice]
+    problems += [f'{v}: an added voice outside train' for v, t in table.items() if t.get('added') and t['split'] != 'train']
+    speakers = {sp: {t.get('speaker_id', v) for v, t in table.items() if t['split'] == sp} for sp in ('train', 'test')}
+    problems += [f'speaker {s} in both splits' for s in sorted(speakers['train'] & speakers['test'])]
+    for split, tot in man['totals'].items():
+        by_pkg = tot.get('by_package')
+        if by_pkg is not None and sum(e['files'] for e in by_pkg.values()) != tot['speech_files']:
+            problems.append(f'speech/{split}: the per-package file counts do not add up')
+    return problems
+
+
 def main():
     out = sys.argv[1]
     with open(os.path.join(out, 'manifest.json'), encoding='utf-8') as f:
@@ -39,6 +65,7 @@ def main():
         'testset/noisy': (wavs(os.path.join(out, 'testset', 'noisy')), 1.0),
     }
     signals = {}
+    per_voice = {}  # (split, voice) -> [files, seconds]
     for g, (files, min_s) in groups.items():
         if not files:
             problems.append(f'{g}: no files')
@@ -60,6 +87,10 @@ def main():
                 problems.append(f'{p}: clipped (peak {pk:.4f})')
             if g.startswith('testset'):
                 signals[(g, os.path.basename(p))] = x
+            if g.startswith('speech/'):
+                v = per_voice.setdefault((g.split('/')[1], os.path.basename(os.path.dirname(p))), [0, 0.0])
+                v[0] += 1
+                v[1] += len(x) / SR
         rms_db = 20 * np.log10(np.array(rms))
         stats[g] = (len(files), sum(secs), rms_db.min(), np.median(rms_db), rms_db.max(), max(peak))
 
@@ -76,6 +107,8 @@ def main():
     for split in ('train', 'test'):
         if man['totals'][split]['speech_files'] != len(groups[f'speech/{split}'][0]):
             problems.append(f'speech/{split}: manifest and disk disagree')
+
+    problems += check_voices(man, per_voice)
 
     # The test set: twins of equal length, the SNR and level the manifest states.
     mixtures = man['testset']['mixtures']
@@ -103,6 +136,10 @@ def main():
     if snr_err:
         print(f'check-corpus: testset SNR error max {max(snr_err):.3f} dB; '
               f'{rms_ok}/{len(mixtures)} mixtures at RMS {man["testset"]["target_rms"]} (the rest peak-limited)')
+    for split, tot in man['totals'].items():
+        pkgs = ', '.join(f'{p} {e["hours"]:.2f}' for p, e in tot.get('by_package', {}).items())
+        print(f'check-corpus: {split}: {len(tot["voices"])} voices, {tot.get("speakers", "?")} speakers; hours by package: '
+              f'{pkgs or "(not in this manifest)"}')
     if problems:
         print(f'check-corpus: {len(problems)} problems:', *problems[:50], sep='\n  ')
         sys.exit(1)
