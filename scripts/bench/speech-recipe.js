@@ -5,7 +5,11 @@
 // checkpoint (rg_train --resume 1) with its clocks and log continued. `list` prints the runs.
 // `report` scores the restorations each evaluation kept (STOI, ESTOI beside the log's SI-SDR) and
 // writes bench/results/speech-recipe-runs.md with PNG curves against CPU-minutes beside it.
-//   usage: node scripts/bench/speech-recipe.js run NAME [--minutes 150] [--steps 100000] [--pack bench/data/pack]
+// The data: the corpus of scripts/prepare-data.sh (recipe 2: 57 training speakers), packed with all its
+// training speech, an hour of its training noise and its first 50 test mixtures:
+//   bash scripts/prepare-data.sh --only speech bench/data/corpus2
+//   node scripts/bench/pack-corpus.js bench/data/corpus2 bench/data/pack2 400 60 50
+//   usage: node scripts/bench/speech-recipe.js run NAME [--minutes 150] [--steps 100000] [--pack bench/data/pack2]
 //          [--bin build/rg_train]
 //          node scripts/bench/speech-recipe.js list | report [--runs-only NAME,...]
 const { spawn } = require('node:child_process');
@@ -20,7 +24,7 @@ const { values: o, positionals } = parseArgs({
   options: {
     minutes: { type: 'string', default: '150' },
     steps: { type: 'string', default: '100000' },
-    pack: { type: 'string', default: path.join(root, 'bench/data/pack') },
+    pack: { type: 'string', default: path.join(root, 'bench/data/pack2') },
     runs: { type: 'string', default: path.join(root, 'bench/data/runs') },
     bin: { type: 'string', default: path.join(root, 'build/rg_train') },
     'runs-only': { type: 'string' },
