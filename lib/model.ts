@@ -550,16 +550,23 @@ export class Model implements AsyncDisposable {
     };
   }
 
+  /**
+   * The β of a step count: the config's schedules are found by their lengths (fastBetas is the
+   * default; 6 and 3 steps for the presets), the training step count is the full schedule.
+   */
   private schedule(steps: RestoreOptions['steps']): number[] {
-    if (steps === undefined || steps === 6) return [...this.config.fastBetas];
-    if (steps === 3) return [...this.config.fast3Betas];
-    if (steps === this.config.trainSteps) return [];
+    const { fastBetas, fast3Betas, trainSteps } = this.config;
+    if (steps === undefined) return [...fastBetas];
     if (Array.isArray(steps)) {
-      if (steps.length === 0 || steps.length > this.config.trainSteps || !steps.every((b) => typeof b === 'number' && b > 0 && b < 1))
-        throw new InputError(`steps as a list must hold 1 to ${this.config.trainSteps} values of β in (0, 1)`);
+      if (steps.length === 0 || steps.length > trainSteps || !steps.every((b) => typeof b === 'number' && b > 0 && b < 1))
+        throw new InputError(`steps as a list must hold 1 to ${trainSteps} values of β in (0, 1)`);
       return [...steps];
     }
-    throw new InputError(`steps must be 6, 3, ${this.config.trainSteps} (full) or a list of β, got ${String(steps)}`);
+    const named = [fastBetas, fast3Betas].find((betas) => betas.length === steps);
+    if (named) return [...named];
+    if (steps === trainSteps) return [];
+    const counts = [...new Set([fastBetas.length, fast3Betas.length, trainSteps])].join(', ');
+    throw new InputError(`steps must be one of ${counts} (this model's schedules) or a list of β, got ${String(steps)}`);
   }
 }
 
