@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "checkpoint.h"
 #include "helpers.h"
@@ -18,6 +19,26 @@
 using rg::PriorKind;
 using rgtest::device;
 using rgtest::tiny;
+
+namespace {
+
+// Trains `m` for 500 steps on one pair; returns the mean error of the clean estimate x̂0 over the
+// first and the last 20 steps. L_DM is no yardstick: the learned prior weights it by 1/σ², and its
+// target shrinks with σ_post, so neither measures what the denoiser has learnt.
+std::pair<double, double> overfit(rg::Model& m, const torch::Tensor& x0, const torch::Tensor& y,
+                                  const std::function<void(const rg::StepStats&)>& each = {}) {
+  double first = 0, last = 0;
+  for (int i = 0; i < 500; ++i) {
+    const auto st = rg::train_step(m, x0, y, 3e-3);
+    CHECK(std::isfinite(st.loss));
+    if (each) each(st);
+    if (i < 20) first += st.mse / 20;
+    if (i >= 480) last += st.mse / 20;
+  }
+  return {first, last};
+}
+
+}  // namespace
 
 TEST_CASE("model: speech-base sizes match CDiffuSE Base and the paper's Base encoders") {
   rg::ModelConfig c;  // the defaults are CDiffuSE Base
@@ -108,18 +129,11 @@ TEST_CASE("trainer: a tiny model of each prior kind overfits a fixed pair, σ in
   for (auto kind : {PriorKind::Standard, PriorKind::PriorGrad, PriorKind::Learned}) {
     auto cfg = tiny(kind);
     rg::Model m(cfg, device(), 21);
-    double first = 0, last = 0;
-    for (int i = 0; i < 500; ++i) {
-      const auto st = rg::train_step(m, x0, y, 3e-3);
-      CHECK(std::isfinite(st.loss));
-      // The clean estimate's unweighted error: L_DM of the learned prior is weighted by 1/σ², and
-      // its target shrinks with σ_post, so neither measures what the denoiser has learnt.
-      if (i < 20) first += st.mse / 20;
-      if (i >= 480) last += st.mse / 20;
-      const double lo = std::exp(0.5 * cfg.log_var_min), hi = std::exp(0.5 * cfg.log_var_max);
+    const double lo = std::exp(0.5 * cfg.log_var_min), hi = std::exp(0.5 * cfg.log_var_max);
+    const auto [first, last] = overfit(m, x0, y, [&](const rg::StepStats& st) {
       if (!(st.sigma_post >= lo && st.sigma_post <= hi && st.sigma_prior >= lo && st.sigma_prior <= hi))
         rgtest::fail(__FILE__, __LINE__, "σ left its bounds");
-    }
+    });
     if (!(last * 5 <= first))
       rgtest::fail(__FILE__, __LINE__,
                    std::string(rg::prior_name(kind)) + ": the x̂0 error fell from " + std::to_string(first) + " to " +
@@ -353,13 +367,7 @@ TEST_CASE("trainer: every speech target, with the noisy channel and condition dr
     cfg.noisy_input = v.noisy;
     cfg.cond_dropout = v.dropout;
     rg::Model m(cfg, device(), 21);
-    double first = 0, last = 0;
-    for (int i = 0; i < 500; ++i) {
-      const auto st = rg::train_step(m, x0, y, 3e-3);
-      CHECK(std::isfinite(st.loss));
-      if (i < 20) first += st.mse / 20;
-      if (i >= 480) last += st.mse / 20;
-    }
+    const auto [first, last] = overfit(m, x0, y);
     if (!(last * 5 <= first))
       rgtest::fail(__FILE__, __LINE__,
                    std::string(v.target) + (v.noisy ? " + noisy channel" : "") + ": the x̂0 error fell from " +

@@ -21,6 +21,7 @@ const { loadModel, resolveConfig } = require('../../dist');
 const { wienerEnhance } = require('../../dist/audio/wiener');
 const { estoi, meanScores, score, stoi } = require('../../dist/metrics');
 const { plotLines } = require('./plot');
+const { readLog } = require('./run-log');
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
@@ -93,14 +94,6 @@ function testSubset(work) {
   fs.writeFileSync(path.join(work, 'test-noisy.i16'), toPcm(set.noisy));
   fs.writeFileSync(path.join(work, 'test-lengths.txt'), `${set.lengths.join('\n')}\n`);
   return set;
-}
-
-function readLog(dir) {
-  const file = path.join(dir, 'log.csv');
-  if (!fs.existsSync(file)) return [];
-  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const keys = head.split(',');
-  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [keys[i], Number(v)])));
 }
 
 async function pool(items, jobs, fn) {

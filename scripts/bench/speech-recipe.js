@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { resolveConfig } = require('../../dist');
+const { readLog } = require('./run-log');
 
 const root = path.join(__dirname, '..', '..');
 const { values: o, positionals } = parseArgs({
@@ -84,14 +85,6 @@ function testSet() {
   const starts = lengths.map((_, i) => lengths.slice(0, i).reduce((a, b) => a + b, 0));
   const cut = (x) => lengths.map((n, i) => x.subarray(starts[i], starts[i] + n));
   return { lengths, cut, clean: cut(pcm(path.join(o.pack, 'test-clean.i16'))), noisy: cut(pcm(path.join(o.pack, 'test-noisy.i16'))) };
-}
-
-function readLog(dir) {
-  const file = path.join(dir, 'log.csv');
-  if (!fs.existsSync(file)) return [];
-  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const keys = head.split(',');
-  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [keys[i], Number(v)])));
 }
 
 function report() {
