@@ -27,12 +27,23 @@ function train(file: string, steps: number, killAfterMs?: number): Promise<void>
 test('SIGKILL during checkpoint writes never leaves a bad file, and resuming gives the uninterrupted bytes', async () => {
   const steps = 200;
   const straight = path.join(tmp, 'straight.safetensors');
+  // Time to the first save (start-up) and to the end, so that the kills below fall mid-training on
+  // a fast machine and on a loaded one alike.
+  const started = Date.now();
+  let firstSave = 0;
+  const poll = setInterval(() => {
+    if (!firstSave && fs.existsSync(straight)) firstSave = Date.now() - started;
+  }, 10);
   await train(straight, steps);
+  clearInterval(poll);
+  const whole = Date.now() - started;
+  const startup = firstSave || whole / 2;
 
   const killed = path.join(tmp, 'killed.safetensors');
   const stepsSeen: number[] = [];
-  // Seeded kill times spread over start-up and training, which saves after every step.
-  for (const ms of [700, 1100, 900, 1500, 1300]) {
+  // Each restart resumes, and trains about 1/8 or 2/8 of the run before its kill: 7/8 in all.
+  for (const eighths of [1, 2, 1, 2, 1]) {
+    const ms = Math.round(startup + (eighths * (whole - startup)) / 8);
     await train(killed, steps, ms);
     if (!fs.existsSync(killed)) continue; // killed before the first save
     const m = await loadModel(killed, { threads: 1 }); // every file on disk loads
