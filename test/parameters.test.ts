@@ -54,9 +54,14 @@ test('the base presets have the sizes the native networks had (too large to buil
 
 test('`restoregrad info` prints every preset’s size without building models (under 400 MB)', () => {
   // The CLI runs in this child, not in a tcmalloc-preloaded copy (RESTOREGRAD_NO_PRELOAD), so the
-  // child's own peak resident memory is the command's.
+  // child's own peak resident memory is the command's. It is read as VmHWM, the peak of this
+  // process's memory map: getrusage's maxRSS also counts the parent's at the fork (Linux keeps
+  // the old map's peak across exec), which a jest worker of 600 MB would dominate.
   const script = `process.argv = [process.argv[0], ${JSON.stringify(cli)}, 'info'];
-process.on('exit', () => process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n'));
+process.on('exit', () => {
+  const hwm = require('node:fs').readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+) kB/)[1];
+  process.stderr.write('maxRSS ' + hwm + '\\n');
+});
 require(${JSON.stringify(cli)});`;
   const r = spawnSync(process.execPath, ['-e', script], {
     encoding: 'utf8',
