@@ -26,6 +26,7 @@ struct BlockCacheStats {
 class BlockCache final : public c10::Allocator {
  public:
   BlockCache(size_t min_block_bytes, size_t max_cached_bytes);
+  ~BlockCache() override { release(); }  // blocks still in use must not outlive it (they hold its address)
   c10::DataPtr allocate(size_t bytes) const override;
   c10::DeleterFnPtr raw_deleter() const override { return &BlockCache::give_back; }
   BlockCacheStats stats() const;
