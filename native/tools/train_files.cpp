@@ -19,6 +19,7 @@
 #include <ATen/Context.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -205,7 +206,10 @@ int main(int argc, char** argv) {
         const int64_t n = std::min<int64_t>(eval_batch, noisy_batch.size(0) - start);
         o.seeds.clear();
         for (int64_t i = start; i < start + n; ++i) o.seeds.push_back(static_cast<uint64_t>(i));
-        parts.push_back(rg::restore(model, noisy_batch.narrow(0, start, n), o));
+        // Each group only as long as its longest item: the batch is padded to the longest of all.
+        const int64_t longest_here = *std::max_element(lengths.begin() + start, lengths.begin() + start + n);
+        const auto group = rg::restore(model, noisy_batch.narrow(0, start, n).narrow(1, 0, longest_here), o);
+        parts.push_back(torch::constant_pad_nd(group, {0, noisy_batch.size(1) - longest_here}));
       }
       const auto restored = torch::cat(parts, 0);
       double mean = 0;
