@@ -67,6 +67,11 @@ export interface ModelConfig {
    * clean estimates from whichever it is.
    */
   speechTarget: 'epsilon' | 'x0' | 'v';
+  /**
+   * `diffusion` (CDiffuSE's process), or `regression`: no diffusion, the network maps the noisy
+   * input to the clean signal in one pass, trained on the squared error (prior `standard` only).
+   */
+  speechObjective: 'diffusion' | 'regression';
   /** The noisy waveform as a second input channel of the speech network, beside x_t (DOSE). */
   noisyInput: boolean;
   /** Share of speech training examples whose conditioner (spectrogram, noisy channel) is zeroed, in [0, 1). */
@@ -152,6 +157,7 @@ const base: ModelConfig = {
   fast3Betas: [1e-3, 0.1, 0.45],
   outputBlend: 0.2,
   speechTarget: 'epsilon',
+  speechObjective: 'diffusion',
   noisyInput: false,
   condDropout: 0,
   signalRms: 0.1,
@@ -330,6 +336,10 @@ export function validateConfig(c: ModelConfig): void {
   if (c.hop > c.nFft) throw new ConfigError('config.hop must not exceed config.nFft');
   if (!['epsilon', 'x0', 'v'].includes(c.speechTarget))
     throw new ConfigError(`config.speechTarget must be 'epsilon', 'x0' or 'v', got '${String(c.speechTarget)}'`);
+  if (c.speechObjective !== 'diffusion' && c.speechObjective !== 'regression')
+    throw new ConfigError(`config.speechObjective must be 'diffusion' or 'regression', got '${String(c.speechObjective)}'`);
+  if (c.speechObjective === 'regression' && c.prior !== 'standard')
+    throw new ConfigError("config.speechObjective 'regression' has no diffusion prior: use prior 'standard'");
   if (c.priorBase !== 'standard' && c.priorBase !== 'priorgrad')
     throw new ConfigError(`config.priorBase must be 'standard' or 'priorgrad', got '${String(c.priorBase)}'`);
   if (typeof c.noisyInput !== 'boolean') throw new ConfigError(`config.noisyInput must be a boolean, got ${String(c.noisyInput)}`);

@@ -72,6 +72,16 @@ describe('bad inputs reject with typed errors and leave the model usable', () =>
     await expectCode(createModel({ preset: 'image-tiny', config: { imageTarget: 'score' as 'v' } }), 'E_CONFIG', /imageTarget/);
     await expectCode(createModel({ preset: 'speech-tiny', config: { speechTarget: 'eps' as 'v' } }), 'E_CONFIG', /speechTarget/);
     await expectCode(createModel({ preset: 'speech-tiny', config: { noisyInput: 1 as unknown as boolean } }), 'E_CONFIG', /noisyInput/);
+    await expectCode(
+      createModel({ preset: 'speech-tiny', config: { speechObjective: 'none' as 'regression' } }),
+      'E_CONFIG',
+      /speechObjective/,
+    );
+    await expectCode(
+      createModel({ preset: 'speech-tiny', prior: 'learned', config: { speechObjective: 'regression' } }),
+      'E_CONFIG',
+      /prior 'standard'/,
+    );
     await expectCode(createModel({ preset: 'speech-tiny', config: { condDropout: 1 } }), 'E_CONFIG', /condDropout/);
     await expectCode(createModel({ preset: 'speech-tiny', device: 'tpu' }), 'E_INPUT', /device/);
     await expectCode(loadModel(path.join(tmp, 'missing.safetensors')), 'E_CHECKPOINT', /cannot open/);

@@ -165,6 +165,9 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"speechTarget",
        {[](const ModelConfig& c) { return json::Value(c.speech_target); },
         [](ModelConfig& c, const json::Value& v) { c.speech_target = v.as_string(); }}},
+      {"speechObjective",
+       {[](const ModelConfig& c) { return json::Value(c.speech_objective); },
+        [](ModelConfig& c, const json::Value& v) { c.speech_objective = v.as_string(); }}},
       {"noisyInput",
        {[](const ModelConfig& c) { return json::Value(c.noisy_input); },
         [](ModelConfig& c, const json::Value& v) { c.noisy_input = v.as_bool(); }}},
@@ -281,6 +284,10 @@ void validate(const ModelConfig& c) {
   require(c.output_blend >= 0 && c.output_blend < 1, "outputBlend must be in [0, 1)");
   require(c.speech_target == "epsilon" || c.speech_target == "x0" || c.speech_target == "v",
           "speechTarget must be 'epsilon', 'x0' or 'v'");
+  require(c.speech_objective == "diffusion" || c.speech_objective == "regression",
+          "speechObjective must be 'diffusion' or 'regression'");
+  require(c.speech_objective == "diffusion" || c.prior == PriorKind::Standard,
+          "speechObjective 'regression' has no diffusion prior: use prior 'standard'");
   require(c.cond_dropout >= 0 && c.cond_dropout < 1, "condDropout must be in [0, 1)");
   require(c.signal_rms >= 1e-6 && c.signal_rms <= 1e3, "signalRms must be in [1e-6, 1000]");
   require(std::isfinite(c.eta) && c.eta >= 0, "eta must be >= 0");

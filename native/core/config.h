@@ -47,6 +47,9 @@ struct ModelConfig {
   double output_blend = 0.2;  // CDiffuSE mixes 20 % of the noisy input into the output
   // What the speech network predicts: "epsilon" (CDiffuSE's combined noise), "x0" or "v".
   std::string speech_target = "epsilon";
+  // "diffusion", or "regression": no diffusion at all, the network maps y to x0 in one pass (x_t := y,
+  // t := 0), trained on ‖x̂0 − x0‖². The control that says what the network and data reach alone.
+  std::string speech_objective = "diffusion";
   // The noisy waveform as a second input channel of the speech network (DOSE), beside x_t.
   bool noisy_input = false;
   // Share of training examples whose conditioner (spectrogram and noisy channel) is zeroed, so
@@ -95,6 +98,7 @@ struct ModelConfig {
   bool learned() const { return prior == PriorKind::Learned; }
   bool priorgrad_base() const { return prior_base == "priorgrad"; }
   bool image() const { return modality == Modality::Image; }
+  bool regression() const { return !image() && speech_objective == "regression"; }
   // The prediction target of this model's modality.
   Target target() const;
   // Downsamplings of the UNet: patch sides must be multiples of 2^(levels − 1).

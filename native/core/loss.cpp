@@ -29,6 +29,16 @@ LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Te
                           const torch::Tensor& n, const torch::Tensor& keep) {
   const auto& cfg = model.config();
   const auto spec = cfg.image() ? torch::Tensor() : log_spectrogram(y, cfg.n_fft, cfg.hop);
+  const auto one = torch::ones({}, x0.options());
+  if (cfg.regression()) {
+    // No diffusion: x̂0 = f(y) in one pass, at step 0 with y in x_t's place.
+    const auto predicted =
+        model.denoiser()->forward(y, spec, torch::zeros_like(t).to(x0.device()), cfg.noisy_input ? y : torch::Tensor());
+    LossSummary s;
+    s.terms = joint_loss(x0, x0, predicted, predicted - x0, {}, {}, 0, 0, 0, false);
+    s.sigma_post = s.sigma_prior = one;
+    return s;
+  }
   const auto prior = model.prior_log_variance(y, spec);
   const auto post = model.posterior_log_variance(x0, y, prior, spec);
   const auto eps = post.defined() ? n * torch::exp(0.5 * post) : n;
@@ -53,7 +63,6 @@ LossSummary training_loss(Model& model, const torch::Tensor& x0, const torch::Te
   LossSummary s;
   s.terms = joint_loss(x0, d.target, predicted, x0_error, post, prior, cfg.lr_scale * sched.alpha_bar.back(), cfg.eta,
                        cfg.lambda, cfg.learned());
-  const auto one = torch::ones({}, x0.options());
   s.sigma_post = post.defined() ? torch::exp(0.5 * post).mean() : one;
   s.sigma_prior = prior.defined() ? torch::exp(0.5 * prior).mean() : one;
   return s;

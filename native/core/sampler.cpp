@@ -43,6 +43,20 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
   // clipping a loud input as a fixed ±1 did.
   const auto bound = (4 * y.abs().amax(1, true)).clamp_min(1.0);
   const auto target = cfg.target();
+  const auto finish = [&](const torch::Tensor& x) {
+    auto restored = x.narrow(1, 0, length).to(torch::kCPU).contiguous();
+    if (!torch::isfinite(restored).all().item<bool>())
+      throw Error(kNative, "restoration produced non-finite values (NaN or Inf)");
+    if (sigma_out) *sigma_out = sigma.narrow(1, 0, length).to(torch::kCPU).contiguous();
+    return restored;
+  };
+  if (cfg.regression()) {
+    // One pass, as trained: step 0 with y in x_t's place; the same blend and bound as the sampler's last step.
+    const auto x0 =
+        model.denoiser()->forward_cached(y, cond, model.denoiser()->step_terms(torch::zeros({1}, torch::kFloat64)));
+    ++counters.network_runs;
+    return finish(torch::max(torch::min((1 - cfg.output_blend) * x0 + cfg.output_blend * y, bound), -bound));
+  }
   const int S = rs.size();
   auto x = conditional_start(rs, y, noise());
   for (int n = S - 1; n >= 0; --n) {
@@ -54,11 +68,7 @@ torch::Tensor restore_group(Model& model, const torch::Tensor& degraded, const R
     if (n == 0) x = (1 - cfg.output_blend) * x + cfg.output_blend * y;
     x = torch::max(torch::min(x, bound), -bound);
   }
-  auto restored = x.narrow(1, 0, length).to(torch::kCPU).contiguous();
-  if (!torch::isfinite(restored).all().item<bool>())
-    throw Error(kNative, "restoration produced non-finite values (NaN or Inf)");
-  if (sigma_out) *sigma_out = sigma.narrow(1, 0, length).to(torch::kCPU).contiguous();
-  return restored;
+  return finish(x);
 }
 
 }  // namespace

@@ -454,3 +454,37 @@ TEST_CASE("prior variants: lrScale moves L_LR's reference from ᾱ_T to lrScale�
   const double abT = m.schedule().alpha_bar.back();
   CHECK_CLOSE(l.terms.lr.item<double>(), 250 * abT * x0.pow(2).mean().item<double>(), 1e-5);
 }
+
+TEST_CASE("regression: one network pass from y at step 0, trained on the squared error of x̂0") {
+  auto cfg = tiny(PriorKind::Standard);
+  cfg.speech_objective = "regression";
+  rg::Model m(cfg, device(), 5);
+  const auto [x0, y] = rgtest::tone_pair(2, 512);
+  for (int i = 0; i < 3; ++i) rg::train_step(m, x0, y, 1e-2);  // move the zero output layer
+  const auto x0d = x0.to(device()), yd = y.to(device());
+  const auto f_y = [&] {
+    torch::NoGradGuard no_grad;
+    m.set_training(false);
+    const auto spec = rg::log_spectrogram(yd, cfg.n_fft, cfg.hop);
+    return m.denoiser()->forward(yd, spec, torch::zeros({2}, torch::kLong).to(device()), torch::Tensor());
+  }();
+  const auto loss = rg::training_loss(m, x0d, yd, torch::randint(0, 50, {2}, torch::kLong), torch::randn_like(x0d));
+  CHECK_CLOSE(loss.terms.total.item<double>(), (f_y - x0d).pow(2).mean().item<double>(), 1e-6);
+
+  rg::RestoreOptions o;
+  o.betas = cfg.fast_betas;
+  o.seeds = {1};
+  o.use_ema = false;
+  const auto nets = m.counters().network_runs.load();
+  const auto restored = rg::restore(m, y, o);
+  CHECK(m.counters().network_runs.load() - nets == 1);  // one pass, whatever the step count
+  const auto blended = ((1 - cfg.output_blend) * f_y + cfg.output_blend * yd).cpu();
+  CHECK((restored - blended).abs().max().item<double>() < 1e-5);
+
+  rg::Model fresh(cfg, device(), 6);
+  const auto [first, last] = overfit(fresh, x0, y);
+  CHECK(last * 5 <= first);
+
+  cfg.prior = PriorKind::Learned;
+  CHECK_THROWS_CODE(rg::validate(cfg), rg::kConfig);
+}
