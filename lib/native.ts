@@ -126,6 +126,8 @@ export interface Binding {
   };
   /** Cancels every model's restorations and waits until no model's thread is running. */
   stopAll(): void;
+  /** The core's reading of a config (JSON text in, JSON text out); throws E_CONFIG naming the first invalid field. */
+  validateConfig(json: string): string;
 }
 
 let binding: Binding | undefined;

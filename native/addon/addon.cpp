@@ -6,6 +6,7 @@
 #include <string>
 
 #include "block_cache.h"
+#include "config_schema.h"
 #include "data_parallel.h"
 #include "model_wrap.h"
 #include "shutdown.h"
@@ -57,6 +58,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", rgaddon::ModelWrap::Init(env));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("stopAll", Napi::Function::New(env, rgaddon::StopAll));
+  exports.Set("configSchema", Napi::Function::New(env, rgaddon::ConfigSchema));
+  exports.Set("validateConfig", Napi::Function::New(env, rgaddon::ValidateConfig));
   return exports;
 }
 
