@@ -3,6 +3,10 @@
 # tests on the GPU when there is one (else the CPU), then the micro-benchmarks, and prints a
 # short report. Needs only CMake, a C++17 compiler and PyTorch: no Node.
 #   usage: bash scripts/gpu-check.sh [build-dir]     (RG_TESTS=0: build and benchmark only)
+# It also needs nlohmann/json's headers; a machine that cannot install them (nlohmann-json3-dev)
+# takes a copy made where they are installed, laid out as a prefix:
+#   mkdir -p build-deps/include build-deps/share/cmake && cp -r /usr/include/nlohmann build-deps/include/ &&
+#   cp -r /usr/share/cmake/nlohmann_json build-deps/share/cmake/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-gpu}

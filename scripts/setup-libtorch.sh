@@ -29,7 +29,7 @@ say() { echo "setup-libtorch: $*" >&2; }
 # libtorch-dev, but LibTorch is several times slower with the reference BLAS and the native tests and
 # benchmarks link tcmalloc when present. Gloo's headers (apart from libtorch-dev) enable
 # data-parallel training.
-APT_PACKAGES=(libtorch-dev libopenblas0-openmp libtcmalloc-minimal4 libgloo-dev cmake g++ make)
+APT_PACKAGES=(libtorch-dev nlohmann-json3-dev libopenblas0-openmp libtcmalloc-minimal4 libgloo-dev cmake g++ make)
 RUNTIME_PACKAGES=(libopenblas0-openmp libtcmalloc-minimal4 libgloo-dev)
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; }
@@ -148,6 +148,25 @@ if [ -n "$debian" ]; then
       manual_fix "${missing[@]}"
       if [ "$mode" = check ]; then exit 1; fi
     fi
+  fi
+fi
+
+# The core reads JSON with nlohmann/json (header-only), whichever LibTorch it builds against.
+have_json() {
+  local d
+  for d in /usr/share/cmake/nlohmann_json /usr/lib/*/cmake/nlohmann_json /usr/local/share/cmake/nlohmann_json \
+    /usr/local/lib/cmake/nlohmann_json "$(dirname "$0")/../build-deps/share/cmake/nlohmann_json"; do
+    [ -f "$d/nlohmann_jsonConfig.cmake" ] && return 0
+  done
+  return 1
+}
+if ! have_json; then
+  if may_install; then
+    apt_install nlohmann-json3-dev
+  else
+    say "nlohmann/json not found (a build needs its headers)"
+    manual_fix nlohmann-json3-dev
+    if [ "$mode" = check ]; then exit 1; fi
   fi
 fi
 

@@ -1,26 +1,130 @@
 #include "json.h"
 
-#include <cerrno>
-#include <clocale>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 namespace rg::json {
 
+// nlohmann/json lexes and checks the text (RFC 8259, UTF-8, escapes, numbers); this handler builds
+// Values from its events and adds the rules a hostile document must not get past: a depth limit,
+// no duplicate keys, finite numbers.
 namespace {
 
 [[noreturn]] void type_error(const char* expected, Value::Type got) {
   throw Error(kConfig, std::string("JSON value: expected ") + expected + ", got " + type_name(got));
 }
 
-// The decimal point of the C library's current locale; strtod/snprintf obey it, JSON does not.
-char locale_decimal_point() {
-  const std::lconv* lc = std::localeconv();
-  return (lc && lc->decimal_point && lc->decimal_point[0]) ? lc->decimal_point[0] : '.';
+[[noreturn]] void invalid(const std::string& why) {
+  throw Error(kConfig, "invalid JSON: " + why);
+}
+
+class Builder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit Builder(int max_depth) : max_depth_(max_depth) {}
+  Value result() { return std::move(root_); }
+
+  bool null() override { return add(Value()); }
+  bool boolean(bool b) override { return add(Value(b)); }
+  bool number_integer(number_integer_t x) override { return add(Value(static_cast<double>(x))); }
+  bool number_unsigned(number_unsigned_t x) override { return add(Value(static_cast<double>(x))); }
+  bool number_float(number_float_t x, const string_t&) override {
+    if (!std::isfinite(x)) invalid("number out of range");
+    return add(Value(x));
+  }
+  bool string(string_t& s) override { return add(Value(std::move(s))); }
+  bool binary(binary_t&) override { invalid("binary value"); }
+  bool start_object(std::size_t) override {
+    open(Value::object());
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second) invalid("duplicate key \"" + k + "\"");
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    open(Value::array());
+    return true;
+  }
+  bool end_array() override {
+    open_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& e) override {
+    // The reason alone, without nlohmann's exception id and line/column (byte is 1-based), in ASCII:
+    // the text it quotes may be the invalid UTF-8 it refuses.
+    std::string why = e.what();
+    if (why.rfind('[', 0) == 0) why = why.substr(why.find("] ") + 2);
+    if (why.rfind("parse error", 0) == 0 && why.find(": ") != std::string::npos) why = why.substr(why.find(": ") + 2);
+    for (char& c : why)
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    throw Error(kConfig, "invalid JSON at byte " + std::to_string(byte) + ": " + why);
+  }
+
+ private:
+  // Places v in the open container (or as the root); returns it where it now lives.
+  Value* place(Value v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    Value& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push(std::move(v));
+      return &parent.as_array().back();
+    }
+    parent.as_object().emplace_back(std::move(key_), std::move(v));
+    return &parent.as_object().back().second;
+  }
+  bool add(Value v) {
+    place(std::move(v));
+    return true;
+  }
+  void open(Value container) {
+    if (static_cast<int>(open_.size()) >= max_depth_)
+      invalid("nested deeper than " + std::to_string(max_depth_) + " levels");
+    open_.push_back(place(std::move(container)));
+  }
+
+  const int max_depth_;
+  Value root_;
+  std::vector<Value*> open_;  // the containers being filled, innermost last
+  std::vector<std::unordered_set<std::string>> keys_;
+  std::string key_;
+};
+
+nlohmann::ordered_json to_nlohmann(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::Null: return nullptr;
+    case Value::Type::Bool: return v.as_bool();
+    case Value::Type::Number: {
+      const double x = v.as_number();
+      if (!std::isfinite(x)) throw Error(kConfig, "JSON dump: number is not finite");
+      // Integers print as integers; -0 stays a double so that its sign survives.
+      if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0 && !(x == 0 && std::signbit(x)))
+        return static_cast<int64_t>(x);
+      return x;
+    }
+    case Value::Type::String: return v.as_string();
+    case Value::Type::Array: {
+      auto a = nlohmann::ordered_json::array();
+      for (const auto& item : v.as_array()) a.push_back(to_nlohmann(item));
+      return a;
+    }
+    case Value::Type::Object: {
+      auto o = nlohmann::ordered_json::object();
+      for (const auto& [key, item] : v.as_object()) o[key] = to_nlohmann(item);
+      return o;
+    }
+  }
+  return nullptr;
 }
 
 // Length of the UTF-8 sequence starting at s[i] (0 when malformed).
@@ -48,327 +152,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   for (size_t k = 2; k < len; ++k)
     if ((b(i + k) & 0xC0) != 0x80) return 0;
   return len;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-class Parser {
- public:
-  Parser(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
-
-  Value run() {
-    skip_ws();
-    Value v = value(0);
-    skip_ws();
-    if (pos_ != s_.size()) fail("unexpected data after the value");
-    return v;
-  }
-
- private:
-  std::string_view s_;
-  size_t pos_ = 0;
-  int max_depth_;
-
-  [[noreturn]] void fail(const std::string& reason) const { fail_at(pos_, reason); }
-  [[noreturn]] static void fail_at(size_t at, const std::string& reason) {
-    throw Error(kConfig, "invalid JSON at byte " + std::to_string(at) + ": " + reason);
-  }
-
-  bool at_end() const { return pos_ >= s_.size(); }
-  char peek() const { return at_end() ? '\0' : s_[pos_]; }
-
-  void skip_ws() {
-    while (!at_end()) {
-      const char c = s_[pos_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-      ++pos_;
-    }
-  }
-
-  void expect_literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) fail("invalid literal");
-    pos_ += word.size();
-  }
-
-  Value value(int depth) {
-    if (at_end()) fail("unexpected end of input");
-    switch (s_[pos_]) {
-      case '{': return object(depth + 1);
-      case '[': return array(depth + 1);
-      case '"': return Value(string());
-      case 't': expect_literal("true"); return Value(true);
-      case 'f': expect_literal("false"); return Value(false);
-      case 'n': expect_literal("null"); return Value();
-      default:
-        if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) return Value(number());
-        fail("unexpected character");
-    }
-  }
-
-  void enter(int depth) {
-    if (depth > max_depth_) fail("nesting deeper than " + std::to_string(max_depth_));
-    ++pos_;  // the opening bracket
-    skip_ws();
-  }
-
-  Value array(int depth) {
-    enter(depth);
-    Value out = Value::array();
-    if (peek() == ']') {
-      ++pos_;
-      return out;
-    }
-    for (;;) {
-      out.push(value(depth));
-      skip_ws();
-      const char c = peek();
-      ++pos_;
-      if (c == ']') return out;
-      if (c != ',') fail_at(pos_ - 1, "expected ',' or ']'");
-      skip_ws();
-    }
-  }
-
-  Value object(int depth) {
-    enter(depth);
-    Value out = Value::object();
-    Value::Object& members = out.as_object();
-    if (peek() == '}') {
-      ++pos_;
-      return out;
-    }
-    // Linear duplicate search is fastest for small objects; large ones switch to a hash set.
-    std::unique_ptr<std::unordered_set<std::string>> seen;
-    for (;;) {
-      if (peek() != '"') fail("expected a string key");
-      const size_t key_at = pos_;
-      std::string key = string();
-      bool duplicate = false;
-      if (!seen && members.size() < 16) {
-        for (const auto& m : members) duplicate = duplicate || m.first == key;
-      } else {
-        if (!seen) {
-          seen = std::make_unique<std::unordered_set<std::string>>();
-          for (const auto& m : members) seen->insert(m.first);
-        }
-        duplicate = !seen->insert(key).second;
-      }
-      if (duplicate) fail_at(key_at, "duplicate key \"" + key + "\"");
-      skip_ws();
-      if (peek() != ':') fail("expected ':'");
-      ++pos_;
-      skip_ws();
-      members.emplace_back(std::move(key), value(depth));
-      skip_ws();
-      const char c = peek();
-      ++pos_;
-      if (c == '}') return out;
-      if (c != ',') fail_at(pos_ - 1, "expected ',' or '}'");
-      skip_ws();
-    }
-  }
-
-  uint32_t hex4() {
-    if (s_.size() - pos_ < 4) fail("truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = s_[pos_ + i];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= c - '0';
-      else if (c >= 'a' && c <= 'f')
-        v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        v |= c - 'A' + 10;
-      else
-        fail_at(pos_ + i, "invalid hex digit in \\u escape");
-    }
-    pos_ += 4;
-    return v;
-  }
-
-  std::string string() {
-    ++pos_;  // opening quote
-    std::string out;
-    for (;;) {
-      if (at_end()) fail("unterminated string");
-      const unsigned char c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '"') {
-        ++pos_;
-        return out;
-      }
-      if (c < 0x20) fail("control character in string");
-      if (c == '\\') {
-        ++pos_;
-        if (at_end()) fail("unterminated string");
-        const char e = s_[pos_++];
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            const size_t esc_at = pos_ - 2;
-            uint32_t cp = hex4();
-            if (cp >= 0xDC00 && cp <= 0xDFFF) fail_at(esc_at, "unpaired low surrogate");
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-              if (s_.substr(pos_, 2) != "\\u") fail_at(esc_at, "unpaired high surrogate");
-              pos_ += 2;
-              const uint32_t lo = hex4();
-              if (lo < 0xDC00 || lo > 0xDFFF) fail_at(esc_at, "unpaired high surrogate");
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            append_utf8(out, cp);
-            break;
-          }
-          default: fail_at(pos_ - 1, "invalid escape");
-        }
-        continue;
-      }
-      // Copy a run of plain bytes, validating multi-byte UTF-8 sequences.
-      const size_t len = utf8_sequence_length(s_, pos_);
-      if (len == 0) fail("invalid UTF-8");
-      out.append(s_.data() + pos_, len);
-      pos_ += len;
-    }
-  }
-
-  double number() {
-    const size_t start = pos_;
-    const auto digit = [&] { return !at_end() && s_[pos_] >= '0' && s_[pos_] <= '9'; };
-    if (peek() == '-') ++pos_;
-    if (peek() == '0') {
-      ++pos_;
-      if (digit()) fail("leading zero in number");
-    } else if (digit()) {
-      while (digit()) ++pos_;
-    } else {
-      fail("expected a digit");
-    }
-    if (peek() == '.') {
-      ++pos_;
-      if (!digit()) fail("expected a digit after '.'");
-      while (digit()) ++pos_;
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      ++pos_;
-      if (peek() == '+' || peek() == '-') ++pos_;
-      if (!digit()) fail("expected a digit in exponent");
-      while (digit()) ++pos_;
-    }
-    // strtod needs a terminated string and reads the locale's decimal point.
-    std::string token(s_.substr(start, pos_ - start));
-    const char dp = locale_decimal_point();
-    if (dp != '.')
-      for (char& c : token)
-        if (c == '.') c = dp;
-    errno = 0;
-    char* end = nullptr;
-    const double v = std::strtod(token.c_str(), &end);
-    if (end != token.c_str() + token.size()) fail_at(start, "invalid number");
-    // Underflow quietly rounds toward zero; overflow has no finite value to give.
-    if (std::isinf(v)) fail_at(start, "number out of range");
-    return v;
-  }
-};
-
-void dump_string(std::string& out, const std::string& s) {
-  if (!is_valid_utf8(s)) throw Error(kConfig, "JSON dump: string is not valid UTF-8");
-  out += '"';
-  for (const char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
-void dump_number(std::string& out, double x) {
-  if (!std::isfinite(x)) throw Error(kConfig, "JSON dump: number is not finite");
-  char buf[40];
-  if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0) {
-    // "-0" keeps the sign of negative zero through a round trip.
-    if (x == 0 && std::signbit(x)) {
-      out += "-0";
-      return;
-    }
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
-    out += buf;
-    return;
-  }
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  const char dp = locale_decimal_point();
-  for (char* p = buf; *p; ++p)
-    if (*p == dp) *p = '.';
-  out += buf;
-}
-
-void dump_value(std::string& out, const Value& v) {
-  switch (v.type()) {
-    case Value::Type::Null: out += "null"; break;
-    case Value::Type::Bool: out += v.as_bool() ? "true" : "false"; break;
-    case Value::Type::Number: dump_number(out, v.as_number()); break;
-    case Value::Type::String: dump_string(out, v.as_string()); break;
-    case Value::Type::Array: {
-      out += '[';
-      bool first = true;
-      for (const Value& item : v.as_array()) {
-        if (!first) out += ',';
-        first = false;
-        dump_value(out, item);
-      }
-      out += ']';
-      break;
-    }
-    case Value::Type::Object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, item] : v.as_object()) {
-        if (!first) out += ',';
-        first = false;
-        dump_string(out, key);
-        out += ':';
-        dump_value(out, item);
-      }
-      out += '}';
-      break;
-    }
-  }
 }
 
 }  // namespace
@@ -455,13 +238,20 @@ void Value::push(Value v) {
 }
 
 Value parse(std::string_view text, int max_depth) {
-  return Parser(text, max_depth).run();
+  // A raw NUL is never valid JSON, but would end nlohmann's input early.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos)
+    throw Error(kConfig, "invalid JSON at byte " + std::to_string(nul) + ": NUL byte");
+  Builder builder(max_depth);
+  nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+  return builder.result();
 }
 
 std::string dump(const Value& v) {
-  std::string out;
-  dump_value(out, v);
-  return out;
+  try {
+    return to_nlohmann(v).dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw Error(kConfig, "JSON dump: string is not valid UTF-8");
+  }
 }
 
 bool is_valid_utf8(std::string_view s) {

@@ -1,6 +1,6 @@
-// A small JSON value with a strict RFC 8259 parser and a compact writer.
-// Used for checkpoint headers and model configurations, so parsing is defensive:
-// it must reject (never crash on) arbitrary bytes.
+// A small JSON value for checkpoint headers and model configurations, read and written by
+// nlohmann/json (lexing, UTF-8, numbers) with the limits a hostile file must not get past added on
+// top: parsing must reject (never crash on) arbitrary bytes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -71,12 +71,14 @@ class Value {
 
 const char* type_name(Value::Type t);
 
-// Strict RFC 8259: one value, optional surrounding whitespace, UTF-8 text, no duplicate keys,
-// arrays/objects nested at most `max_depth` deep. Numbers that overflow a double are rejected.
-// Throws rg::Error(kConfig, "invalid JSON at byte N: <reason>").
+// Strict RFC 8259: one value, optional surrounding whitespace (and a byte-order mark), UTF-8 text,
+// no duplicate keys, arrays/objects nested at most `max_depth` deep. Numbers that overflow a double
+// are rejected. Throws rg::Error(kConfig, "invalid JSON at byte N: <reason>", or "invalid JSON:
+// <reason>" for the limits).
 Value parse(std::string_view text, int max_depth = 64);
 
-// Compact output. Integral numbers with |x| < 2^53 print as integers, others with %.17g.
+// Compact output. Integral numbers with |x| < 2^53 print as integers, others in the shortest form
+// that reads back the same.
 // Throws rg::Error(kConfig) for non-finite numbers and strings that are not valid UTF-8.
 std::string dump(const Value& v);
 

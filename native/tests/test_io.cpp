@@ -117,15 +117,15 @@ TEST_CASE("json: values, accessors and compact output") {
 
 TEST_CASE("json: numbers") {
   CHECK(rg::json::dump(Value(0)) == "0");
-  CHECK(rg::json::dump(Value(-0.0)) == "-0");
-  CHECK(std::signbit(rg::json::parse("-0").as_number()));
+  CHECK(rg::json::dump(Value(-0.0)) == "-0.0");
+  CHECK(std::signbit(rg::json::parse("-0.0").as_number()));
   CHECK(rg::json::dump(Value(9007199254740991.0)) == "9007199254740991");
   CHECK(rg::json::dump(Value(-123456789012.0)) == "-123456789012");
   CHECK(rg::json::dump(Value(1.5)) == "1.5");
-  CHECK(rg::json::dump(Value(1e300)) == "1.0000000000000001e+300");
+  CHECK(rg::json::dump(Value(1e300)) == "1e+300");
   CHECK_THROWS_CODE(rg::json::dump(Value(std::nan(""))), "E_CONFIG");
   CHECK_THROWS_CODE(rg::json::dump(Value(std::numeric_limits<double>::infinity())), "E_CONFIG");
-  // %.17g round-trips every double exactly.
+  // The shortest form that reads back the same: every double round-trips exactly.
   for (double x : {0.1, 1.0 / 3.0, 2.5e-308, 4.9e-324, 1.7976931348623157e308, -6.02214076e23, 9007199254740993.0}) {
     CHECK(rg::json::parse(rg::json::dump(Value(x))).as_number() == x);
   }
@@ -187,7 +187,6 @@ TEST_CASE("json: rejects malformed input") {
       "\"\xc0\xaf\"",
       "\"\xed\xa0\x80\"",
       "\"\xf4\x90\x80\x80\"",
-      "\xef\xbb\xbf{}",
       "1e999",
       "-1e999",
       "{\"a\":1,\"a\":2}",
@@ -204,11 +203,15 @@ TEST_CASE("json: rejects malformed input") {
     try {
       rg::json::parse(text);
     } catch (const rg::Error& e) {
-      threw = e.code() == rg::kConfig && std::string(e.what()).rfind("invalid JSON at byte ", 0) == 0;
+      threw = e.code() == rg::kConfig && std::string(e.what()).rfind("invalid JSON", 0) == 0;
     }
     if (!threw) rgtest::fail(__FILE__, __LINE__, "accepted, or wrong error for: " + text);
   }
-  CHECK(error_message("[1,]") == "invalid JSON at byte 3: unexpected character");
+  CHECK(error_message("[1,]") ==
+        "invalid JSON at byte 4: syntax error while parsing value - unexpected ']'; expected '[', '{', or a literal");
+  CHECK(error_message("1e999") == "invalid JSON at byte 5: number overflow parsing '1e999'");
+  CHECK(error_message("\"\xff\"").find("ill-formed UTF-8 byte; last read: '\"?'") != std::string::npos);
+  CHECK(rg::json::parse("\xef\xbb\xbf{}").is_object());  // a byte-order mark is skipped (RFC 8259 allows it)
   CHECK(error_message("{\"a\":1,\"a\":2}").find("duplicate key") != std::string::npos);
   // Many keys use the hash set; a late duplicate is still caught.
   std::string big = "{";
