@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import sharp from 'sharp';
 
 type Rgb = [number, number, number];
 interface Spec {
@@ -10,51 +10,41 @@ interface Spec {
   yLabel?: string;
   width?: number;
   height?: number;
+  yRange?: (number | undefined)[];
   series: { name: string; points: number[][] }[];
 }
-const { plotLines, niceTicks, PALETTE } = require('../scripts/bench/plot.js') as {
+const { plotLines, PALETTE } = require('../scripts/bench/plot.js') as {
   plotLines: (spec: Spec, file: string) => { width: number; height: number; png: Buffer };
-  niceTicks: (lo: number, hi: number, count?: number) => { ticks: number[]; step: number; min: number; max: number };
-  PALETTE: Rgb[];
+  PALETTE: string[];
 };
-const { crc32 } = require('../scripts/bench/png.js') as { crc32: (b: Uint8Array) => number };
+const rgb = (hex: string): Rgb => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)) as Rgb;
 
-/** Reads an 8-bit RGB PNG back: checks signature, chunk CRCs and filters, returns the pixels. */
-function decodePng(file: Buffer): { width: number; height: number; pixel: (x: number, y: number) => Rgb } {
-  expect(file.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  const chunks: { type: string; data: Buffer }[] = [];
-  for (let o = 8; o < file.length; ) {
-    const length = file.readUInt32BE(o);
-    const typed = file.subarray(o + 4, o + 8 + length);
-    expect(file.readUInt32BE(o + 8 + length)).toBe(crc32(typed));
-    chunks.push({ type: typed.subarray(0, 4).toString('ascii'), data: typed.subarray(4) });
-    o += 12 + length;
-  }
-  expect(chunks[0].type).toBe('IHDR');
-  expect(chunks.at(-1)?.type).toBe('IEND');
-  const header = chunks[0].data;
-  const width = header.readUInt32BE(0);
-  const height = header.readUInt32BE(4);
-  expect([...header.subarray(8)]).toEqual([8, 2, 0, 0, 0]);
-  const rows = zlib.inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
-  expect(rows.length).toBe(height * (1 + 3 * width));
-  for (let y = 0; y < height; y++) expect(rows[y * (1 + 3 * width)]).toBe(0);
+/** The PNG's pixels, read back by sharp. */
+async function decode(file: string) {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const pixel = (x: number, y: number): Rgb => {
-    const i = y * (1 + 3 * width) + 1 + 3 * x;
-    return [rows[i], rows[i + 1], rows[i + 2]];
+    const o = 3 * (y * info.width + x);
+    return [data[o], data[o + 1], data[o + 2]];
   };
-  return { width, height, pixel };
+  return { width: info.width, height: info.height, pixel };
 }
 
-/** Where a colour was drawn: pixel count and mean row per column. */
-function trace(img: ReturnType<typeof decodePng>, color: Rgb): { count: number; rowsByColumn: Map<number, number> } {
-  let count = 0;
+/** Pixels within a small distance of `color`: their count and, per column, their mean row. */
+function trace(img: Awaited<ReturnType<typeof decode>>, color: Rgb) {
   const rowsByColumn = new Map<number, number>();
+  let count = 0;
   for (let x = 0; x < img.width; x++) {
-    const rows: number[] = [];
-    for (let y = 0; y < img.height; y++) if (img.pixel(x, y).every((v, k) => v === color[k])) rows.push(y);
-    count += rows.length;
-    if (rows.length) rowsByColumn.set(x, rows.reduce((a, b) => a + b, 0) / rows.length);
+    let sum = 0;
+    let n = 0;
+    for (let y = 0; y < img.height; y++) {
+      const p = img.pixel(x, y);
+      if (Math.abs(p[0] - color[0]) + Math.abs(p[1] - color[1]) + Math.abs(p[2] - color[2]) <= 24) {
+        sum += y;
+        n++;
+      }
+    }
+    if (n > 0) rowsByColumn.set(x, sum / n);
+    count += n;
   }
   return { count, rowsByColumn };
 }
@@ -65,7 +55,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('writes a PNG of the asked size whose series are drawn in their colours, in the right direction', () => {
+test('writes a PNG of the asked size whose series are drawn in their colours, in the right direction', async () => {
   const file = path.join(dir, 'lines.png');
   const rising = Array.from({ length: 50 }, (_, i) => [i, 10 + 2 * i]);
   const falling = Array.from({ length: 50 }, (_, i) => [i, 110 - i]);
@@ -83,21 +73,18 @@ test('writes a PNG of the asked size whose series are drawn in their colours, in
     },
     file,
   );
-  const img = decodePng(fs.readFileSync(file));
+  const img = await decode(file);
   expect([img.width, img.height]).toEqual([640, 400]);
   expect(result.png.equals(fs.readFileSync(file))).toBe(true);
 
-  const up = trace(img, PALETTE[0]);
-  const down = trace(img, PALETTE[1]);
-  // Lines span most of the width (the legend hides a little), each column a pixel or two thick.
-  for (const s of [up, down]) {
-    expect(s.rowsByColumn.size).toBeGreaterThan(0.6 * 640);
-    expect(s.count).toBeGreaterThan(s.rowsByColumn.size);
-  }
+  const up = trace(img, rgb(PALETTE[0]));
+  const down = trace(img, rgb(PALETTE[1]));
+  // Lines span most of the width (axes and labels take the rest).
+  for (const s of [up, down]) expect(s.rowsByColumn.size).toBeGreaterThan(0.6 * 640);
   // Image rows grow downwards: a rising series has its left end lower in the image than its right.
   const ends = (s: typeof up) => {
     const columns = [...s.rowsByColumn.keys()].sort((a, b) => a - b);
-    return [s.rowsByColumn.get(columns[0])!, s.rowsByColumn.get(columns.at(-1)!)!];
+    return [s.rowsByColumn.get(columns[2])!, s.rowsByColumn.get(columns.at(-3)!)!];
   };
   const [upLeft, upRight] = ends(up);
   const [downLeft, downRight] = ends(down);
@@ -106,15 +93,15 @@ test('writes a PNG of the asked size whose series are drawn in their colours, in
   // The rising series (y 10..108) starts below the falling one (y 110..61) and ends above it.
   expect(upLeft).toBeGreaterThan(downLeft);
   expect(upRight).toBeLessThan(downRight);
-  // A third colour is not there; text and axes are.
-  expect(trace(img, PALETTE[2]).count).toBe(0);
-  expect(trace(img, [30, 30, 30]).count).toBeGreaterThan(500);
+  // A third colour is not there.
+  expect(trace(img, rgb(PALETTE[2])).count).toBe(0);
 });
 
-test('a constant series, a single point and non-finite points still make a valid image', () => {
+test('a constant series, a single point and non-finite points still make a valid image', async () => {
   const file = path.join(dir, 'flat.png');
   plotLines(
     {
+      yRange: [0, undefined],
       series: [
         { name: 'flat', points: [0, 1, 2, 3].map((x) => [x, 5]) },
         {
@@ -131,21 +118,11 @@ test('a constant series, a single point and non-finite points still make a valid
     },
     file,
   );
-  const img = decodePng(fs.readFileSync(file));
+  const img = await decode(file);
   expect([img.width, img.height]).toEqual([800, 480]);
-  for (const color of PALETTE.slice(0, 3)) expect(trace(img, color).count).toBeGreaterThan(0);
+  for (const color of PALETTE.slice(0, 3)) expect(trace(img, rgb(color)).count).toBeGreaterThan(0);
 });
 
 test('rejects a spec without series', () => {
   expect(() => plotLines({ series: [] }, path.join(dir, 'none.png'))).toThrow(/series/);
-  expect(() => plotLines({ series: [{ name: 'x', points: [[1, 2, 3]] }] }, path.join(dir, 'bad.png'))).toThrow(/pairs/);
-});
-
-test('ticks are round numbers that cover the range', () => {
-  expect(niceTicks(0, 10)).toMatchObject({ ticks: [0, 2, 4, 6, 8, 10], step: 2 });
-  const t = niceTicks(123.4, 187.9);
-  expect(t.min).toBeLessThanOrEqual(123.4);
-  expect(t.max).toBeGreaterThanOrEqual(187.9);
-  expect(t.step).toBe(20);
-  expect(niceTicks(5, 5).ticks.length).toBeGreaterThan(1);
 });
