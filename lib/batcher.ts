@@ -200,16 +200,15 @@ export class Batcher {
     const started = performance.now();
     try {
       const { restored, sigma } = asRestoration(
-        await this.run(
-          input,
-          pieces.length,
-          [...betas],
-          pieces.map((p) => p.item.seed),
+        await this.run(input, {
+          batch: pieces.length,
+          betas: [...betas],
+          seeds: pieces.map((p) => p.item.seed),
           useEma,
-          running.jobId,
+          jobId: running.jobId,
           bf16,
           returnSigma,
-        ),
+        }),
       );
       this.count(pieces.length, pieces.length * length, performance.now() - started);
       // Copies made in this realm: the addon's arrays may come from another one (a vm context, as under jest).

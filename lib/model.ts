@@ -286,7 +286,7 @@ export class Model implements AsyncDisposable {
     this.chunk = hops(batching.chunkSeconds);
     this.overlap = batching.overlapSeconds === 0 ? 0 : Math.min(hops(batching.overlapSeconds), this.chunk / 2);
     this.batcher = new Batcher(
-      (...args) => handle.restore(...args),
+      (input, options) => handle.restore(input, options),
       (jobId) => handle.cancel(jobId),
       batching,
     );
@@ -326,9 +326,11 @@ export class Model implements AsyncDisposable {
     this.ensureOpen();
     const g = checkGroup(options);
     if (this.joined) throw new InputError('this model has already joined a group');
-    const step = await this.handle.joinGroup(g.host, g.port, g.rank, g.worldSize, g.timeoutMs).catch((e: unknown) => {
-      throw fromNative(e);
-    });
+    const step = await this.handle
+      .joinGroup({ masterAddress: g.host, masterPort: g.port, rank: g.rank, worldSize: g.worldSize, timeoutMs: g.timeoutMs })
+      .catch((e: unknown) => {
+        throw fromNative(e);
+      });
     this.joined = g;
     this.globalStep = step;
   }
@@ -481,7 +483,7 @@ export class Model implements AsyncDisposable {
     checkKeys(options, ['weightsOnly'], 'save options');
     if (options.weightsOnly !== undefined && typeof options.weightsOnly !== 'boolean')
       throw new InputError('weightsOnly must be a boolean');
-    await this.handle.save(path, options.weightsOnly ?? false).catch((e: unknown) => {
+    await this.handle.save(path, { weightsOnly: options.weightsOnly ?? false }).catch((e: unknown) => {
       throw fromNative(e);
     });
   }
@@ -546,7 +548,7 @@ export class Model implements AsyncDisposable {
       const batch = await sampler.next(step);
       if (!batch) return undefined;
       this.ensureOpen();
-      return this.handle.trainStep(batch.clean, batch.degraded, batchSize, lr);
+      return this.handle.trainStep(batch.clean, batch.degraded, { batch: batchSize, lr });
     };
   }
 
@@ -579,7 +581,7 @@ export async function createModel(options: CreateModelOptions = {}): Promise<Mod
   const seed = checkInt(options.seed, 'seed', 0, MAX_SEED, 0);
   const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.create(JSON.stringify(config), device, seed), batching);
+  return Model.open(handle, handle.create(JSON.stringify(config), { device, seed }), batching);
 }
 
 /**
@@ -593,5 +595,5 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const device = checkDevice(options.device);
   const batching = checkBatching(options.batching);
   const handle = new (native().NativeModel)(checkThreads(options.threads));
-  return Model.open(handle, handle.load(resolveModelPath(path), device), batching);
+  return Model.open(handle, handle.load(resolveModelPath(path), { device }), batching);
 }

@@ -37,26 +37,61 @@ export function asRestoration(out: Float32Array | NativeRestoration): { restored
   return ArrayBuffer.isView(out) ? { restored: out } : out;
 }
 
+/** What `restore` is told besides its rows: one options object, as every call of the addon takes. */
+export interface NativeRestoreOptions {
+  /** Rows in `input`, each of the same length. */
+  batch: number;
+  /** The reverse schedule's β. */
+  betas: number[];
+  /** One seed, or one per row. */
+  seeds: number[];
+  useEma: boolean;
+  /** The id `cancel(jobId)` stops it by. */
+  jobId: number;
+  bf16?: boolean;
+  /** Resolve to the rows and their prior's σ. */
+  returnSigma?: boolean;
+}
+
+/** What `restoreImage` is told besides the pixels. */
+export interface NativeImageRestoreOptions {
+  channels: number;
+  height: number;
+  width: number;
+  seed: number;
+  useEma: boolean;
+  jobId: number;
+  /** DDIM steps (default: the config's ddimSteps). */
+  steps?: number;
+  /** DDIM η (default: the config's ddimEta). */
+  eta?: number;
+  /** Patch grid stride (default: the config's patchStride). */
+  stride?: number;
+  /** Patches per network forward (default 16). */
+  maxPatches?: number;
+  returnSigma?: boolean;
+}
+
+/** A data-parallel group to join. */
+export interface NativeGroupOptions {
+  masterAddress: string;
+  masterPort: number;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
+}
+
 /** One rg::Model on its own executor thread. All async methods run there, in call order. */
 export interface NativeModel {
-  create(configJson: string, device: string, seed: number): Promise<NativeInfo>;
-  load(path: string, device: string): Promise<NativeInfo>;
-  save(path: string, weightsOnly: boolean): Promise<void>;
+  create(configJson: string, options: { device: string; seed: number }): Promise<NativeInfo>;
+  load(path: string, options: { device: string }): Promise<NativeInfo>;
+  save(path: string, options: { weightsOnly?: boolean }): Promise<void>;
   /** Joins a data-parallel group and takes rank 0's model state; resolves to its step count. */
-  joinGroup(masterAddress: string, masterPort: number, rank: number, worldSize: number, timeoutMs: number): Promise<number>;
+  joinGroup(options: NativeGroupOptions): Promise<number>;
   /** One training step; in a group, `batch` is the whole global batch and this rank trains on its slice. */
-  trainStep(clean: Float32Array, degraded: Float32Array, batch: number, lr: number): Promise<StepStats>;
+  trainStep(clean: Float32Array, degraded: Float32Array, options: { batch: number; lr: number }): Promise<StepStats>;
   /** Restores `batch` rows of equal length; with `returnSigma`, resolves to the rows and their prior's σ. */
-  restore(
-    input: Float32Array,
-    batch: number,
-    betas: number[],
-    seeds: number[],
-    useEma: boolean,
-    jobId: number,
-    bf16: boolean,
-    returnSigma?: boolean,
-  ): Promise<Float32Array | NativeRestoration>;
+  restore(input: Float32Array, options: NativeRestoreOptions): Promise<Float32Array | NativeRestoration>;
   /**
    * One training step of an image model on `batch` square patches of `size` × `size` pixels:
    * `clean` and `degraded` hold values in [0, 1] laid out planar [batch, channels, size, size]
@@ -66,33 +101,14 @@ export interface NativeModel {
   trainImageStep(
     clean: Float32Array,
     degraded: Float32Array,
-    batch: number,
-    channels: number,
-    size: number,
-    lr: number,
+    options: { batch: number; channels: number; size: number; lr: number },
   ): Promise<StepStats>;
   /**
    * Restores one image of any size (values in [0, 1] laid out planar [channels, height, width],
    * as `imageToFloat` gives them) by overlapping patches and DDIM; resolves to the same
-   * layout and size.
-   * `steps` 0, `eta` < 0 and `stride` 0 take the config's ddimSteps, ddimEta and patchStride;
-   * `maxPatches` (default 16) bounds the patches per network forward. Cancel with `jobId`. With
-   * `returnSigma`, resolves to the image and its prior's σ.
+   * layout and size, or with `returnSigma` to the image and its prior's σ. Cancel with `jobId`.
    */
-  restoreImage(
-    data: Float32Array,
-    channels: number,
-    height: number,
-    width: number,
-    steps: number,
-    eta: number,
-    stride: number,
-    seed: number,
-    useEma: boolean,
-    jobId: number,
-    maxPatches?: number,
-    returnSigma?: boolean,
-  ): Promise<Float32Array | NativeRestoration>;
+  restoreImage(data: Float32Array, options: NativeImageRestoreOptions): Promise<Float32Array | NativeRestoration>;
   /** Stops the job before its next diffusion step; false when it is not queued or running. */
   cancel(jobId: number): boolean;
   counters(): Promise<NativeCounters>;

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { AbortError, createModel, loadModel, type Model, RestoreGradError } from '../lib';
+import { native } from '../lib/native';
 import { tonePair } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-err-'));
@@ -103,6 +104,23 @@ describe('bad inputs reject with typed errors and leave the model usable', () =>
     const mismatched = path.join(tmp, 'mismatched.safetensors');
     fs.writeFileSync(mismatched, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + n)]));
     await expectCode(loadModel(mismatched), 'E_CHECKPOINT', /config implies \d+ parameters, but its 'params\.' tensors hold \d+/);
+  });
+
+  test('the addon takes one options object per call and names a missing or mistyped field', () => {
+    const handle = new (native().NativeModel)(1) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const input = new Float32Array(8);
+    expect(() => handle.restore(input, 4)).toThrow(new TypeError('options must be an object'));
+    expect(() => handle.restore(input, { batch: 1, betas: [0.1], useEma: true, jobId: 1 })).toThrow(
+      new TypeError('seeds must be an array'),
+    );
+    expect(() => handle.restore(input, { batch: 3, betas: [], seeds: [], useEma: true, jobId: 1 })).toThrow(
+      'input length is not a multiple of the batch size',
+    );
+    expect(() => handle.trainStep(input, input, { batch: 1 })).toThrow(new TypeError('lr must be a number'));
+    expect(() => handle.restoreImage(input, { channels: 1, height: 2, width: 4, seed: 0, useEma: true, jobId: 1, steps: 'ten' })).toThrow(
+      new TypeError('steps must be a number'),
+    );
+    return handle.dispose() as Promise<void>;
   });
 
   test('the model still works after all of the above', async () => {

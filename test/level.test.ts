@@ -95,7 +95,7 @@ describe('training crops', () => {
 async function modelOverFake(respond: (rows: Float32Array) => Float32Array) {
   const rows: Float32Array[] = [];
   const handle = {
-    restore: async (input: Float32Array, batch: number) => {
+    restore: async (input: Float32Array, { batch }: { batch: number }) => {
       const length = input.length / batch;
       for (let b = 0; b < batch; b++) rows.push(input.slice(b * length, (b + 1) * length));
       return respond(input);

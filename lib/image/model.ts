@@ -147,20 +147,18 @@ export async function restoreImages(
     try {
       if (signal?.aborted) throw new AbortError();
       const answer = await model.handle
-        .restoreImage(
-          imageToFloat(withChannels(image, channels)),
+        .restoreImage(imageToFloat(withChannels(image, channels)), {
           channels,
-          image.height,
-          image.width,
+          height: image.height,
+          width: image.width,
           steps,
           eta,
           stride,
-          seed + i,
+          seed: seed + i,
           useEma,
           jobId,
-          undefined,
           returnSigma,
-        )
+        })
         .catch((e: unknown) => {
           throw fromNative(e);
         });
@@ -192,6 +190,6 @@ export function imageTrainSteps(
   return async (step) => {
     const b = await sampler.next(step);
     model.ensureOpen();
-    return model.handle.trainImageStep(b.clean, b.degraded, b.batch, b.channels, b.size, lr);
+    return model.handle.trainImageStep(b.clean, b.degraded, { batch: b.batch, channels: b.channels, size: b.size, lr });
   };
 }

@@ -3,29 +3,14 @@
 #pragma once
 #include <napi.h>
 
-#include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 
-#include "data_parallel.h"
 #include "executor.h"
-#include "model.h"
+#include "model_state.h"
+#include "results.h"
 
 namespace rgaddon {
-
-// State shared by the JS handle and the jobs in flight (which may outlive the handle).
-struct ModelState {
-  std::unique_ptr<rg::Model> model;
-  std::unique_ptr<rg::DataParallel> group;  // set by joinGroup: training steps average over it
-  int threads = 1;
-  std::mutex cancel_mutex;
-  std::map<int64_t, std::shared_ptr<std::atomic<bool>>> cancels;  // by job id
-};
-
-// Built on the executor thread, called on the JS thread to make the promise's value.
-using Builder = std::function<Napi::Value(Napi::Env)>;
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  public:

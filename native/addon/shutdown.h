@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "executor.h"
-#include "model_wrap.h"
+#include "model_state.h"
 
 namespace rgaddon {
 
