@@ -3,32 +3,23 @@
  * own native thread; every method here only validates, queues and awaits.
  */
 import * as os from 'node:os';
-import { checkLevel, levelGain, scaled, scaleInPlace, undoGain } from './audio/level';
-import { Batcher, type BatcherStats, type BatchOutput } from './batcher';
-import { type ChunkPlan, cutChunks, joinChunks, planChunks } from './chunks';
+import { Batcher, type BatcherStats } from './batcher';
 import { defaultCropLength, isPresetName, type ModelConfig, type PresetName, type PriorKind, resolveConfig } from './config';
-import { BatchSampler, type PairSource } from './data/batches';
+import type { PairSource } from './data/batches';
 import type { ImageDataset } from './data/images';
 import { resolveModelPath } from './defaults';
 import { AbortError, DisposedError, fromNative, InputError } from './errors';
 import { checkGroup, type Group, type GroupMembership, type GroupOptions } from './group';
 import type { Image } from './image/image';
-import {
-  type AnyRestoreInput,
-  type AnyRestoreOutput,
-  type ImageInput,
-  type ImageModelParts,
-  type ImageRestoreOptions,
-  imageTrainSteps,
-  isImageDataset,
-  looksLikeImage,
-  restoreImages,
-} from './image/model';
+import { type ImageInput, type ImageModelParts, type ImageRestoreOptions, imageTrainSteps, restoreImages } from './image/model';
 import { type NativeCounters, type NativeInfo, type NativeModel, native } from './native';
 import type { ImageRestoration, SpeechRestoration } from './sigma';
+import { MAX_SAMPLES, type RestoreOptions, restoreSpeech, type SpeechModelParts, speechTrainSteps } from './speech/model';
 import type { StepStats } from './types';
-import { checkBoolean, checkInt, checkKeys, checkNumber, checkSignal, checkSignalOption } from './validate';
+import { checkInt, checkKeys, checkNumber, checkSignalOption } from './validate';
 
+export type { RestoreOptions } from './speech/model';
+export { speechRestoreKeys } from './speech/model';
 export type { StepStats } from './types';
 
 /** Options of {@link createModel}. */
@@ -146,37 +137,6 @@ export interface SaveOptions {
   weightsOnly?: boolean;
 }
 
-/** Options of {@link Model.restore}. */
-export interface RestoreOptions {
-  /**
-   * Sampling schedule: 6 (default, CDiffuSE's fast schedule), 3, the training step count for the
-   * full schedule, or an explicit list of β.
-   */
-  steps?: number | readonly number[];
-  /** Seed of the sampling noise (default 0). Input i of an array uses seed + i. */
-  seed?: number;
-  /** Stops between diffusion steps with an {@link AbortError}. */
-  signal?: AbortSignal;
-  /** When given, must equal the model's sample rate. */
-  sampleRate?: number;
-  /** Use the EMA weights (default true). */
-  useEma?: boolean;
-  /**
-   * `auto` (default): `bfloat16` on a CPU with AVX-512 BF16 instructions, `float32` elsewhere.
-   * `bfloat16` runs the conditioner projections and the layer convolutions as bf16 GEMMs: half the
-   * conditioner's memory, SI-SDR and STOI within 0.01 dB and 0.001 of float32 on held-out speech
-   * (bench/results/quality-speech-bf16.md), 21–27 % less time for speech-base on such a CPU
-   * (bench/results/throughput.md). Pass `float32` for results that are the same on every machine.
-   */
-  precision?: 'auto' | 'float32' | 'bfloat16';
-  /**
-   * Resolve to `{ restored, sigma }` ({@link SpeechRestoration}): the restored signal and the σ of
-   * the prior its noise was drawn from, per sample, in the input's units (default false). Pass the
-   * literal `true` for the result's type to follow.
-   */
-  returnSigma?: boolean;
-}
-
 const trainKeys = [
   'steps',
   'batchSize',
@@ -189,20 +149,10 @@ const trainKeys = [
   'checkpointPath',
   'checkpointEvery',
 ] as const;
-/** The option names of {@link RestoreOptions}. */
-export const speechRestoreKeys = ['steps', 'seed', 'signal', 'sampleRate', 'useEma', 'precision', 'returnSigma'] as const;
 const createKeys = ['preset', 'config', 'prior', 'device', 'seed', 'threads', 'batching'] as const;
 const loadKeys = ['device', 'threads', 'batching'] as const;
 const batchingKeys = ['maxBatch', 'maxDelayMs', 'maxQueue', 'chunkSeconds', 'overlapSeconds'] as const;
 const MAX_SEED = 2 ** 53 - 1;
-/** Longest input accepted in one call: ten minutes at 48 kHz. */
-const MAX_SAMPLES = 48000 * 600;
-
-let cpuBf16: boolean | undefined;
-const cpuHasBf16 = (): boolean => {
-  cpuBf16 ??= native().buildInfo().cpuBf16;
-  return cpuBf16;
-};
 
 function checkDevice(device: unknown): string {
   if (device === undefined) return 'cpu';
@@ -230,31 +180,10 @@ function checkBatching(options: BatchingOptions | undefined): Batching {
   };
 }
 
-/** Seed of chunk k of an input seeded `seed`: distinct per chunk, independent of the batch. */
-function chunkSeed(seed: number, k: number): number {
-  return k === 0 ? seed : (seed * 1000003 + k * 7919) % MAX_SEED;
-}
-
-/** How one speech input was cut and levelled, to put its chunks' results back together. */
-interface SpeechPlan {
-  chunks: ChunkPlan;
-  length: number;
-  gain: number;
-  name: string;
-}
-
-/**
- * One input's result from its chunks' results: cross-faded together and scaled back by the inverse
- * of its gain; σ, when asked for, exactly like the signal, so that it is in the input's units.
- */
-function assembleSpeech(parts: readonly BatchOutput[], plan: SpeechPlan, returnSigma: boolean): Float32Array | SpeechRestoration {
-  const join = (chunks: Float32Array[]) => (chunks.length === 1 ? chunks[0] : joinChunks(chunks, plan.chunks, plan.length));
-  const restored = undoGain(join(parts.map((p) => p.restored)), plan.gain, plan.name);
-  if (!returnSigma) return restored;
-  const sigma = join(parts.map((p) => p.sigma!));
-  scaleInPlace(sigma, 1 / plan.gain);
-  return { restored, sigma };
-}
+/** What the implementation of `restore()` takes and gives, for either modality (a model's, a pool's). */
+export type AnyRestoreInput = Float32Array | ImageInput | readonly (Float32Array | ImageInput)[];
+type AnyRestoreResult = Float32Array | Image | SpeechRestoration | ImageRestoration;
+export type AnyRestoreOutput = AnyRestoreResult | AnyRestoreResult[];
 
 /** A restoration model: θ, and ψ and φ for the learned prior. */
 export class Model implements AsyncDisposable {
@@ -368,7 +297,7 @@ export class Model implements AsyncDisposable {
 
     const runStep = image
       ? imageTrainSteps(this.imageParts(), data, batchSize, seed, lr)
-      : this.speechTrainSteps(data, batchSize, crop, seed, lr);
+      : speechTrainSteps(this.speechParts(), data, batchSize, crop, seed, lr);
     const started = Date.now();
     let reported = 0;
     let last: StepStats | undefined;
@@ -421,53 +350,10 @@ export class Model implements AsyncDisposable {
     this.ensureOpen();
     const single = !Array.isArray(input);
     const all = single ? [input] : (input as readonly unknown[]);
-    if (this.config.modality === 'image') {
-      const images = await this.track(restoreImages(this.imageParts(), all, single, options as ImageRestoreOptions));
-      return single ? images[0] : images;
-    }
-    for (const [i, x] of all.entries())
-      if (looksLikeImage(x))
-        throw new InputError(`${single ? 'input' : `inputs[${i}]`}: this is a speech model: it restores Float32Array audio, not images`);
-    options = options as RestoreOptions;
-    checkKeys(options, speechRestoreKeys, 'restore options');
-    const inputs = all as readonly Float32Array[];
-    if (inputs.length === 0) throw new InputError('no inputs to restore');
-    const names = inputs.map((_, i) => (single ? 'input' : `inputs[${i}]`));
-    for (const [i, x] of inputs.entries()) checkSignal(x, names[i], this.config.hop, MAX_SAMPLES);
-    // One gain per input, taken over the whole of it, so that all its chunks share one level.
-    const gains = inputs.map((x, i) => levelGain(checkLevel(x, names[i]).rms, this.config.signalRms));
-    if (options.sampleRate !== undefined && options.sampleRate !== this.config.sampleRate)
-      throw new InputError(
-        `input sample rate ${String(options.sampleRate)} Hz does not match the model's ${this.config.sampleRate} Hz; resample first`,
-      );
-    const betas = this.schedule(options.steps);
-    const seed = checkInt(options.seed, 'seed', 0, MAX_SEED - inputs.length, 0);
-    const signal = checkSignalOption(options.signal, 'signal');
-    const useEma = options.useEma ?? true;
-    if (typeof useEma !== 'boolean') throw new InputError('useEma must be a boolean');
-    const precision = options.precision ?? 'auto';
-    if (precision !== 'auto' && precision !== 'float32' && precision !== 'bfloat16')
-      throw new InputError(`precision must be 'auto', 'float32' or 'bfloat16', got ${String(precision)}`);
-    const bf16 = precision === 'bfloat16' || (precision === 'auto' && this.device === 'cpu' && cpuHasBf16());
-    const returnSigma = checkBoolean(options.returnSigma, 'returnSigma', false);
-
-    // Long inputs become chunks of one length, so they batch with each other and memory is bounded.
-    const plans = inputs.map((x, i) => ({
-      chunks: planChunks(x.length, this.chunk, this.overlap),
-      length: x.length,
-      gain: gains[i],
-      name: names[i],
-    }));
-    const items = inputs.flatMap((x, i) =>
-      cutChunks(scaled(x, gains[i]), plans[i].chunks).map((data, k) => ({ data, seed: chunkSeed(seed + i, k) })),
-    );
-    const results = await this.batcher.restore(items, { betas, useEma, bf16, signal, returnSigma });
-    let next = 0;
-    const outputs = plans.map((plan) => {
-      const parts = results.slice(next, next + plan.chunks.starts.length);
-      next += parts.length;
-      return assembleSpeech(parts, plan, returnSigma);
-    });
+    const outputs =
+      this.config.modality === 'image'
+        ? await this.track(restoreImages(this.imageParts(), all, single, options as ImageRestoreOptions))
+        : await restoreSpeech(this.speechParts(), all, single, options as RestoreOptions);
     return single ? outputs[0] : outputs;
   }
 
@@ -524,6 +410,12 @@ export class Model implements AsyncDisposable {
     if (this.disposed) throw new DisposedError();
   }
 
+  /** What the speech functions use of this model. */
+  private speechParts(): SpeechModelParts {
+    const { handle, config, device, batcher, chunk, overlap } = this;
+    return { handle, config, device, batcher, chunk, overlap, ensureOpen: () => this.ensureOpen() };
+  }
+
   /** What the image functions use of this model. */
   private imageParts(): ImageModelParts {
     return { handle: this.handle, config: this.config, ensureOpen: () => this.ensureOpen() };
@@ -537,38 +429,6 @@ export class Model implements AsyncDisposable {
     } finally {
       this.imageWork.delete(work);
     }
-  }
-
-  /** The step function of speech training: a batch of random crops, run by the addon. */
-  private speechTrainSteps(data: PairSource | ImageDataset, batchSize: number, crop: number, seed: number, lr: number) {
-    if (isImageDataset(data))
-      throw new InputError('this is a speech model: train it on {clean, degraded} Float32Array pairs, not an image dataset');
-    const sampler = new BatchSampler(data, batchSize, crop, seed, this.config.signalRms);
-    return async (step: number): Promise<StepStats | undefined> => {
-      const batch = await sampler.next(step);
-      if (!batch) return undefined;
-      this.ensureOpen();
-      return this.handle.trainStep(batch.clean, batch.degraded, { batch: batchSize, lr });
-    };
-  }
-
-  /**
-   * The β of a step count: the config's schedules are found by their lengths (fastBetas is the
-   * default; 6 and 3 steps for the presets), the training step count is the full schedule.
-   */
-  private schedule(steps: RestoreOptions['steps']): number[] {
-    const { fastBetas, fast3Betas, trainSteps } = this.config;
-    if (steps === undefined) return [...fastBetas];
-    if (Array.isArray(steps)) {
-      if (steps.length === 0 || steps.length > trainSteps || !steps.every((b) => typeof b === 'number' && b > 0 && b < 1))
-        throw new InputError(`steps as a list must hold 1 to ${trainSteps} values of β in (0, 1)`);
-      return [...steps];
-    }
-    const named = [fastBetas, fast3Betas].find((betas) => betas.length === steps);
-    if (named) return [...named];
-    if (steps === trainSteps) return [];
-    const counts = [...new Set([fastBetas.length, fast3Betas.length, trainSteps])].join(', ');
-    throw new InputError(`steps must be one of ${counts} (this model's schedules) or a list of β, got ${String(steps)}`);
   }
 }
 

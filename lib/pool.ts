@@ -11,8 +11,15 @@ import { Piscina } from 'piscina';
 import type { ModelConfig } from './config';
 import { AbortError, fromNative, InputError, QueueFullError } from './errors';
 import type { Image } from './image/image';
-import { type AnyRestoreInput, type AnyRestoreOutput, type ImageInput, type ImageRestoreOptions, imageRestoreKeys } from './image/model';
-import { type BatchingOptions, type CreateModelOptions, type RestoreOptions, speechRestoreKeys } from './model';
+import { type ImageInput, type ImageRestoreOptions, imageRestoreKeys } from './image/model';
+import {
+  type AnyRestoreInput,
+  type AnyRestoreOutput,
+  type BatchingOptions,
+  type CreateModelOptions,
+  type RestoreOptions,
+  speechRestoreKeys,
+} from './model';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './pool-worker';
 import type { ImageRestoration, SpeechRestoration } from './sigma';
 import { checkInt, checkKeys, checkSignalOption } from './validate';

@@ -8,7 +8,7 @@ import type { ModelConfig } from '../config';
 import { type ImageDataset, ImagePatchSampler } from '../data/images';
 import { AbortError, fromNative, InputError } from '../errors';
 import { asRestoration, type NativeModel } from '../native';
-import { type ImageRestoration, imageSigma, type SpeechRestoration } from '../sigma';
+import { type ImageRestoration, imageSigma } from '../sigma';
 import type { StepStats } from '../types';
 import { checkBoolean, checkInt, checkKeys, checkNumber, checkSignalOption } from '../validate';
 import { checkImage, floatToImage, type Image, imageToFloat, withChannels } from './image';
@@ -42,10 +42,6 @@ export interface ImageRestoreOptions {
 /** The option names of {@link ImageRestoreOptions}. */
 export const imageRestoreKeys = ['steps', 'eta', 'stride', 'seed', 'signal', 'useEma', 'returnSigma'] as const;
 
-/** What the implementation of `restore()` takes and gives, for either modality. */
-export type AnyRestoreInput = Float32Array | ImageInput | readonly (Float32Array | ImageInput)[];
-type AnyRestoreResult = Float32Array | Image | SpeechRestoration | ImageRestoration;
-export type AnyRestoreOutput = AnyRestoreResult | AnyRestoreResult[];
 /** The addon's limit on the pixels of one image. */
 const MAX_PIXELS = 1 << 24;
 
