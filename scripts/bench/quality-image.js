@@ -14,6 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs, promisify } = require('node:util');
 const { loadModel, psnr, resolveConfig, ssim } = require('../../dist');
+const { cropPack, pictures, pool, tasks } = require('./image-eval');
 const { plotLines } = require('./plot');
 
 const run = promisify(execFile);
@@ -33,42 +34,6 @@ const { values: o } = parseArgs({
   },
 });
 const trainer = path.join(root, 'build', 'rg_train_images');
-const TEST_SIDE = 256;
-const tasks = {
-  noise: { label: 'Gaussian noise (train σ 15–35, test σ = 25)', args: ['--sigma', '15,35'], test: 'test-noisy.u8' },
-  rain: { label: 'synthetic rain', args: (d) => ['--rain', path.join(d, 'rain.u8'), '--rain-side', '384'], test: 'test-rain.u8' },
-};
-
-// Centre crops of the packed 256×256 test pictures: [N, 3, crop, crop] bytes.
-function cropPack(file, crop) {
-  const bytes = fs.readFileSync(file);
-  const n = bytes.length / (3 * TEST_SIDE * TEST_SIDE);
-  const out = Buffer.alloc(n * 3 * crop * crop);
-  const off = (TEST_SIDE - crop) / 2;
-  let o = 0;
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < 3; c++)
-      for (let y = 0; y < crop; y++) {
-        const start = ((i * 3 + c) * TEST_SIDE + off + y) * TEST_SIDE + off;
-        bytes.copy(out, o, start, start + crop);
-        o += crop;
-      }
-  return out;
-}
-
-// Planar [3, S, S] bytes → interleaved Image.
-function toImage(planar, side) {
-  const n = side * side;
-  const data = new Uint8Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = planar[c * n + i];
-  return { data, width: side, height: side, channels: 3 };
-}
-
-function pictures(buffer, side) {
-  const item = 3 * side * side;
-  return Array.from({ length: buffer.length / item }, (_, i) => toImage(buffer.subarray(i * item, (i + 1) * item), side));
-}
-
 const mean = (xs) => xs.reduce((s, v) => s + v, 0) / xs.length;
 
 async function scoreModel(file, degraded, clean, steps) {
@@ -80,15 +45,6 @@ async function scoreModel(file, degraded, clean, steps) {
   } finally {
     await model.dispose();
   }
-}
-
-async function pool(items, jobs, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }
 
 async function main() {
@@ -111,13 +67,7 @@ async function main() {
     const taskArgs = tasks[r.task].args;
     const args = [
       ...['--config', path.join(r.dir, 'config.json'), '--threads', '1', '--seed', '1', '--out', r.dir],
-      ...[
-        '--train',
-        path.join(o.data, 'train.u8'),
-        '--train-side',
-        '384',
-        ...(typeof taskArgs === 'function' ? taskArgs(o.data) : taskArgs),
-      ],
+      ...['--train', path.join(o.data, 'train.u8'), '--train-side', '384', ...taskArgs(o.data)],
       ...['--test-clean', path.join(work, 'test-clean.u8'), '--test-degraded', path.join(work, `test-${r.task}.u8`)],
       ...['--test-side', String(crop), '--steps', o.steps, '--batch', o.batch, '--eval-every', o['eval-every']],
     ];
