@@ -11,6 +11,7 @@
 // DIR/model.safetensors, counts --steps from the step the model has reached, appends to DIR/log.csv with its clocks
 // continued, and draws new mixtures (the mixer's seed moves on with the step). log.csv's cpu_seconds is the
 // process's CPU time, the fair budget when runs share cores. The test set restores --eval-batch items at a time.
+// --eval-fast3 0 skips the 3-step schedule at evaluations (its column is then nan), a third of their cost.
 // SIGTERM, SIGINT or SIGUSR1 end training after the current step as --max-seconds does: the last step is evaluated and
 // saved. Mixtures take SNRs uniform in
 // [--snr-min, --snr-max] dB. Data-parallel over processes or machines: --world-size W --rank R --master HOST:PORT on
@@ -198,6 +199,8 @@ int main(int argc, char** argv) {
     // The test set restores in groups of --eval-batch items (item i with seed i whatever the grouping):
     // all at once, its activations took over 12 GB for 50 mixtures of a 32-channel model.
     const int64_t eval_batch = std::stoi(a.get("eval-batch", "4"));
+    // The 3-step schedule too (--eval-fast3 0: not; a regression model has no schedule to vary).
+    const bool eval3 = a.get("eval-fast3", "1") == "1" && !config.regression();
     const auto evaluate = [&](const std::vector<double>& betas, torch::Tensor* keep) {
       rg::RestoreOptions o;
       o.betas = betas;
@@ -231,7 +234,8 @@ int main(int argc, char** argv) {
       if (group) group->average({out_of_time});  // the ranks stop together when any is out of time
       if (out_of_time.item<float>() > 0) steps = step;
       if (writer && (step % every == 0 || step == steps)) {
-        const double s6 = evaluate(config.fast_betas, &restored6), s3 = evaluate(config.fast3_betas, &restored3);
+        const double s6 = evaluate(config.fast_betas, &restored6);
+        const double s3 = eval3 ? evaluate(config.fast3_betas, &restored3) : std::nan("");
         if (keep_restored) write_pcm16(out + "/restored6-" + std::to_string(step) + ".i16", restored6, lengths);
         const double secs = wall0 + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double cpu = cpu0 + cpu_seconds() - cpu_start;
@@ -246,7 +250,7 @@ int main(int argc, char** argv) {
     }
     if (writer && restored6.defined()) {
       write_pcm16(out + "/restored6.i16", restored6, lengths);  // the last step always evaluates
-      write_pcm16(out + "/restored3.i16", restored3, lengths);
+      if (restored3.defined()) write_pcm16(out + "/restored3.i16", restored3, lengths);
     }
     return 0;
   } catch (const std::exception& e) {

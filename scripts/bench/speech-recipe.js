@@ -63,6 +63,7 @@ function trainArgs(name, dir) {
     ...['--resume', resume ? '1' : '0', '--steps', o.steps, '--max-seconds', String(Number(o.minutes) * 60)],
     ...['--batch', String(d.batch), '--crop', String(d.crop), '--lr', String(d.lr), '--eval-every', String(d.evalEvery)],
     ...['--snr-min', String(d.snrMin), '--snr-max', String(d.snrMax), '--keep-restored', '1'],
+    ...['--eval-fast3', d.evalFast3 === false ? '0' : '1'],
     ...['--speech', pack('speech.i16'), '--noise', pack('noise.i16'), '--test-clean', pack('test-clean.i16')],
     ...['--test-noisy', pack('test-noisy.i16'), '--test-lengths', pack('test-lengths.txt')],
   ];
