@@ -9,6 +9,7 @@
 //   usage: node scripts/bench/prior-study.js [--data bench/data/images] [--preset image-tiny]
 //          [--steps 1500] [--batch 16] [--eval-every 250] [--crop 64] [--seeds 1,2] [--jobs 1]
 //          [--tasks noise,rain] [--variants a,b,...] [--report bench/results/prior-study.md]
+//          [--no-train]   (the report from the finished runs alone: a variant without all its seeds is left out)
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -36,6 +37,7 @@ const { values: o } = parseArgs({
     tasks: { type: 'string', default: 'noise,rain' },
     variants: { type: 'string' },
     report: { type: 'string', default: path.join(root, 'bench/results/prior-study.md') },
+    'no-train': { type: 'boolean', default: false },
   },
 });
 
@@ -102,8 +104,8 @@ async function main() {
     throw new Error(
       `no packed photos in ${o.data}: bash scripts/prepare-data.sh --only images DIR && node scripts/bench/pack-images.js DIR ${o.data}`,
     );
-  const names = o.variants ? o.variants.split(',') : Object.keys(variants);
-  for (const n of names) if (!variants[n]) throw new Error(`unknown variant '${n}'; variants: ${Object.keys(variants).join(', ')}`);
+  const allNames = o.variants ? o.variants.split(',') : Object.keys(variants);
+  for (const n of allNames) if (!variants[n]) throw new Error(`unknown variant '${n}'; variants: ${Object.keys(variants).join(', ')}`);
   const seeds = o.seeds.split(',').map(Number);
   const taskNames = o.tasks.split(',');
   const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-prior-study-'));
@@ -112,11 +114,11 @@ async function main() {
     fs.writeFileSync(path.join(testDir, `test-${task}.u8`), cropPack(path.join(o.data, tasks[task].test), Number(o.crop)));
   // Seed by seed, so that a study cut short has whole seeds.
   const todo = seeds.flatMap((seed) =>
-    taskNames.flatMap((task) => names.map((variant) => ({ task, variant, seed, dir: runDir(task, variant, seed) }))),
+    taskNames.flatMap((task) => allNames.map((variant) => ({ task, variant, seed, dir: runDir(task, variant, seed) }))),
   );
   const started = Date.now();
   await pool(
-    todo.filter((r) => !finished(r.dir)),
+    todo.filter((r) => !finished(r.dir) && !o['no-train']),
     Number(o.jobs),
     (r) => train(r, testDir),
   );
@@ -134,10 +136,12 @@ async function main() {
     '',
     '| variant | what it is |',
     '|---|---|',
-    ...names.map((n) => `| ${n} | ${notes[n]}: \`${JSON.stringify(variants[n])}\` |`),
+    ...allNames.map((n) => `| ${n} | ${notes[n]}: \`${JSON.stringify(variants[n])}\` |`),
     '',
   ];
   for (const task of taskNames) {
+    const names = allNames.filter((n) => seeds.every((seed) => finished(runDir(task, n, seed))));
+    if (!names.length) continue;
     const logs = Object.fromEntries(names.map((n) => [n, seeds.map((s) => readLog(runDir(task, n, s)))]));
     const last = (n, key) => logs[n].map((l) => l.at(-1)[key]);
     const input = logs[names[0]][0][0].psnr_input;

@@ -47,6 +47,17 @@ const runs = {
   'wide-fixed-sigma': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma }, data },
   // The ceiling: the same network mapping y to x0 in one pass, no diffusion.
   'wide-regression': { preset: 'speech-small', overrides: { ...wide, prior: 'standard', speechObjective: 'regression' }, data },
+  // Rung 3, on the fixed-σ control (the faster diffusion run of rung 1): the targets beside ε.
+  'wide-x0': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma, speechTarget: 'x0' }, data },
+  'wide-v': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma, speechTarget: 'v' }, data },
+  // Rung 4: speech-small's own 16 ms field.
+  'narrow-fixed-sigma': { preset: 'speech-small', overrides: fixedSigma, data },
+  // Rung 5: DOSE's noisy-waveform channel with condition dropout, on the x0 target it was made for.
+  'wide-x0-noisy': {
+    preset: 'speech-small',
+    overrides: { ...wide, ...fixedSigma, speechTarget: 'x0', noisyInput: true, condDropout: 0.5 },
+    data,
+  },
 };
 
 function trainArgs(name, dir) {
