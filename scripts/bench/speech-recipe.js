@@ -47,6 +47,10 @@ const runs = {
   'wide-fixed-sigma': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma }, data },
   // The ceiling: the same network mapping y to x0 in one pass, no diffusion.
   'wide-regression': { preset: 'speech-small', overrides: { ...wide, prior: 'standard', speechObjective: 'regression' }, data },
+  // The learned prior's variants on rung 1's recipe (the prior study's speech part): Σ per frame of
+  // 256 samples rather than per sample, and learned as a correction of PriorGrad's map.
+  'wide-learned-frame': { preset: 'speech-small', overrides: { ...wide, prior: 'learned', sigmaBlock: 256 }, data },
+  'wide-learned-on-priorgrad': { preset: 'speech-small', overrides: { ...wide, prior: 'learned', priorBase: 'priorgrad' }, data },
   // Rung 3, on the fixed-σ control (the faster diffusion run of rung 1): the targets beside ε.
   'wide-x0': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma, speechTarget: 'x0' }, data },
   'wide-v': { preset: 'speech-small', overrides: { ...wide, ...fixedSigma, speechTarget: 'v' }, data },
