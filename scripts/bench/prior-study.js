@@ -9,7 +9,7 @@
 //   usage: node scripts/bench/prior-study.js [--data bench/data/images] [--preset image-tiny]
 //          [--steps 1500] [--batch 16] [--eval-every 250] [--crop 64] [--seeds 1,2] [--jobs 1]
 //          [--tasks noise,rain] [--variants a,b,...] [--report bench/results/prior-study.md]
-//          [--no-train]   (the report from the finished runs alone: a variant without all its seeds is left out)
+//          [--no-train]   (the report from the finished runs alone, each variant with the seeds it has)
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -140,24 +140,28 @@ async function main() {
     '',
   ];
   for (const task of taskNames) {
-    const names = allNames.filter((n) => seeds.every((seed) => finished(runDir(task, n, seed))));
+    // Each variant with the seeds it has finished; differences pair the seeds both variants have.
+    const done = Object.fromEntries(allNames.map((n) => [n, seeds.filter((seed) => finished(runDir(task, n, seed)))]));
+    const names = allNames.filter((n) => done[n].length > 0);
     if (!names.length) continue;
-    const logs = Object.fromEntries(names.map((n) => [n, seeds.map((s) => readLog(runDir(task, n, s)))]));
-    const last = (n, key) => logs[n].map((l) => l.at(-1)[key]);
+    const logs = Object.fromEntries(names.map((n) => [n, done[n].map((seed) => readLog(runDir(task, n, seed)))]));
+    const final = (n, seed, key) => readLog(runDir(task, n, seed)).at(-1)[key];
+    const last = (n, key) => done[n].map((seed) => final(n, seed, key));
     const input = logs[names[0]][0][0].psnr_input;
     lines.push(
       `## ${tasks[task].label}`,
       '',
-      `Input: ${input.toFixed(2)} dB PSNR. Each cell: the mean over seeds (each seed's value). Δ: paired difference from PriorGrad, seed by seed.`,
+      `Input: ${input.toFixed(2)} dB PSNR. Each cell: the mean over the seeds finished (each seed's value, in seed order). Δ: the paired difference from PriorGrad, over the seeds both have.`,
       '',
-      `| variant | PSNR ${fast} steps | PSNR ${full} steps | Δ PriorGrad, ${fast} steps | σ prior (training mean) |`,
-      '|---|---|---|---|---|',
+      `| variant | seeds | PSNR ${fast} steps | PSNR ${full} steps | Δ PriorGrad, ${fast} steps | σ prior (training mean) |`,
+      '|---|---|---|---|---|---|',
     );
     const cell = (xs) => `${mean(xs).toFixed(2)} (${xs.map((x) => x.toFixed(2)).join(', ')})`;
     for (const n of names) {
-      const diff = logs.priorgrad ? last(n, 'psnr_fast').map((v, i) => v - last('priorgrad', 'psnr_fast')[i]) : [];
+      const paired = (done.priorgrad ?? []).filter((seed) => done[n].includes(seed));
+      const diff = paired.map((seed) => final(n, seed, 'psnr_fast') - final('priorgrad', seed, 'psnr_fast'));
       lines.push(
-        `| ${n} | ${cell(last(n, 'psnr_fast'))} | ${cell(last(n, 'psnr_full'))} | ${diff.length ? cell(diff) : '–'} | ${mean(last(n, 'sigma_prior')).toFixed(3)} |`,
+        `| ${n} | ${done[n].join(', ')} | ${cell(last(n, 'psnr_fast'))} | ${cell(last(n, 'psnr_full'))} | ${diff.length ? cell(diff) : '–'} | ${mean(last(n, 'sigma_prior')).toFixed(3)} |`,
       );
     }
     const series = names.map((n) => ({
@@ -180,12 +184,12 @@ async function main() {
       '',
       `![PSNR against training steps](${png})`,
       '',
-      `σ of each prior on two test pictures (seed ${seeds[0]}): degraded, restored (${fast} steps), σ as a heat map (viridis, each map scaled to its own range: dark low, yellow high; a constant σ is all dark).`,
+      `σ of each prior on two test pictures (each with its first seed): degraded, restored (${fast} steps), σ as a heat map (viridis, each map scaled to its own range: dark low, yellow high; a constant σ is all dark).`,
       '',
     );
     for (const n of names) {
       const file = `${path.basename(o.report, '.md')}-${task}-sigma-${n}.png`;
-      await sigmaPicture(task, n, seeds[0], path.join(path.dirname(o.report), file));
+      await sigmaPicture(task, n, done[n][0], path.join(path.dirname(o.report), file));
       lines.push(`${n}:`, '', `![σ of ${n}](${file})`, '');
     }
   }
