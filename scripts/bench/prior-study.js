@@ -145,7 +145,7 @@ async function main() {
     const names = allNames.filter((n) => done[n].length > 0);
     if (!names.length) continue;
     const logs = Object.fromEntries(names.map((n) => [n, done[n].map((seed) => readLog(runDir(task, n, seed)))]));
-    const final = (n, seed, key) => readLog(runDir(task, n, seed)).at(-1)[key];
+    const final = (n, seed, key) => logs[n][done[n].indexOf(seed)].at(-1)[key];
     const last = (n, key) => done[n].map((seed) => final(n, seed, key));
     const input = logs[names[0]][0][0].psnr_input;
     lines.push(
