@@ -53,7 +53,8 @@ async function folderCase(preset, files, samples, threads) {
 }
 
 async function imageCase(preset, pictures, side, threads) {
-  const model = await createModel({ preset, threads });
+  // PriorGrad's prior, as the shipped image models and the image reference use.
+  const model = await createModel({ preset, threads, prior: 'priorgrad' });
   try {
     const picture = (n) => ({
       data: Uint8Array.from({ length: n * n * 3 }, () => nextRandom() % 256),
