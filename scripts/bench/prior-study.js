@@ -9,6 +9,7 @@
 //   usage: node scripts/bench/prior-study.js [--data bench/data/images] [--preset image-tiny]
 //          [--steps 1500] [--batch 16] [--eval-every 250] [--crop 64] [--seeds 1,2] [--jobs 1]
 //          [--tasks noise,rain] [--variants a,b,...] [--report bench/results/prior-study.md]
+//          [--bin build/rg_train_images]   (a copy keeps long runs safe from rebuilds)
 //          [--no-train]   (the report from the finished runs alone, each variant with the seeds it has)
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -37,6 +38,7 @@ const { values: o } = parseArgs({
     tasks: { type: 'string', default: 'noise,rain' },
     variants: { type: 'string' },
     report: { type: 'string', default: path.join(root, 'bench/results/prior-study.md') },
+    bin: { type: 'string', default: path.join(root, 'build', 'rg_train_images') },
     'no-train': { type: 'boolean', default: false },
   },
 });
@@ -63,7 +65,7 @@ const notes = {
   'learned-block': 'the paper’s prior, Σ averaged over 8×8 pixel blocks',
 };
 
-const trainer = path.join(root, 'build', 'rg_train_images');
+const trainer = o.bin;
 const mean = (xs) => xs.reduce((s, v) => s + v, 0) / xs.length;
 const runDir = (task, variant, seed) => path.join(o.runs, task, `${variant}-s${seed}`);
 const finished = (dir) => fs.existsSync(path.join(dir, 'weights.safetensors')) && readLog(dir).at(-1)?.step === Number(o.steps);
