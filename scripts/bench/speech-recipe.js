@@ -12,6 +12,7 @@
 //   usage: node scripts/bench/speech-recipe.js run NAME [--minutes 150] [--steps 100000] [--pack bench/data/pack2]
 //          [--bin build/rg_train] [--nice 5]
 //          node scripts/bench/speech-recipe.js list | report [--runs-only NAME,...]
+//          node scripts/bench/speech-recipe.js blend NAME [--step S]   (the output blend with y, swept)
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -30,6 +31,7 @@ const { values: o, positionals } = parseArgs({
     runs: { type: 'string', default: path.join(root, 'bench/data/runs') },
     bin: { type: 'string', default: path.join(root, 'build/rg_train') },
     'runs-only': { type: 'string' },
+    step: { type: 'string' },
     out: { type: 'string', default: path.join(root, 'bench/results/speech-recipe-runs.md') },
   },
 });
@@ -178,11 +180,36 @@ function report() {
   console.log(`wrote ${o.out}`);
 }
 
+/**
+ * The output blend b·y + (1 − b)·x̂ swept over b on a run's kept restorations: the sampler's last
+ * step is linear in its blend, so x̂ = (r − b₀·y)/(1 − b₀) recovers the estimate from the kept
+ * output r at the config's b₀ (the 16-bit file and the bound aside), and each b costs no sampling.
+ */
+function blend(name) {
+  const { stoi, siSdr } = require('../../dist/metrics');
+  const dir = path.join(o.runs, name);
+  const step = o.step ?? readLog(dir).at(-1).step;
+  const b0 = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).outputBlend;
+  const set = testSet();
+  const kept = set.cut(pcm(path.join(dir, `restored6-${step}.i16`)));
+  const estimates = kept.map((r, i) => r.map((v, t) => (v - b0 * set.noisy[i][t]) / (1 - b0)));
+  const mean = (f, signals) => signals.reduce((a, x, i) => a + f(set.clean[i], x, 16000), 0) / signals.length;
+  console.log(
+    `${name}, step ${step}, kept at blend ${b0}; noisy input: SI-SDR ${mean(siSdr, set.noisy).toFixed(2)} dB, STOI ${mean(stoi, set.noisy).toFixed(3)}`,
+  );
+  console.log('| blend | SI-SDR | STOI |\n|---|---|---|');
+  for (const b of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
+    const out = estimates.map((x, i) => x.map((v, t) => (1 - b) * v + b * set.noisy[i][t]));
+    console.log(`| ${b.toFixed(1)} | ${mean(siSdr, out).toFixed(2)} | ${mean(stoi, out).toFixed(3)} |`);
+  }
+}
+
 const [command, name] = positionals;
 if (command === 'run') train(name);
 else if (command === 'report') report();
+else if (command === 'blend') blend(name);
 else if (command === 'list') for (const [n, r] of Object.entries(runs)) console.log(n, JSON.stringify(r));
 else {
-  console.error('usage: node scripts/bench/speech-recipe.js run NAME [--minutes M] [--steps N] | list | report');
+  console.error('usage: node scripts/bench/speech-recipe.js run NAME [--minutes M] [--steps N] | list | report | blend NAME');
   process.exit(2);
 }
