@@ -1,14 +1,17 @@
 /**
  * The trained models shipped in the package (`models/`, each with its card in `models/README.md`),
- * opened by name wherever a checkpoint path is taken: `loadModel('image-denoise')`,
+ * opened by name wherever a checkpoint path is taken: `loadModel('speech')`,
  * `RestorePool.open({ model: 'image-derain' })`, `restoregrad restore --model image-derain`.
  */
 import * as path from 'node:path';
 
 /** Names of the shipped models. */
-export const defaultModelNames = ['image-denoise', 'image-derain'] as const;
+export const defaultModelNames = ['speech', 'image-denoise', 'image-derain'] as const;
 
-/** A shipped model's name: `image-denoise` (photos with Gaussian noise) or `image-derain` (photos with rain streaks). */
+/**
+ * A shipped model's name: `speech` (16 kHz speech in noise), `image-denoise` (photos with Gaussian
+ * noise) or `image-derain` (photos with rain streaks).
+ */
 export type DefaultModelName = (typeof defaultModelNames)[number];
 
 /** The folder holding the shipped models and their cards. */

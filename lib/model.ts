@@ -447,7 +447,7 @@ export async function createModel(options: CreateModelOptions = {}): Promise<Mod
 /**
  * Loads a checkpoint written by {@link Model.save}: a full one resumes training where it stopped;
  * a weights-only one restores the same and trains on with a fresh optimiser. A shipped model is
- * opened by its name (`'image-denoise'`, `'image-derain'`, see `defaultModelNames`).
+ * opened by its name (`'speech'`, `'image-denoise'`, `'image-derain'`, see `defaultModelNames`).
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   checkKeys(options, loadKeys, 'loadModel options');

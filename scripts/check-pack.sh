@@ -27,7 +27,8 @@ tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n1)
 tar -tzf "$tmp/$tarball" > "$tmp/contents"
 for f in "package/prebuilds/$target/restoregrad.node" package/dist/loader.js \
   package/scripts/install.js package/scripts/setup-libtorch.sh package/CMakeLists.txt \
-  package/models/image-denoise.safetensors package/models/image-derain.safetensors package/models/README.md package/samples/photo.png; do
+  package/models/speech.safetensors package/models/image-denoise.safetensors package/models/image-derain.safetensors \
+  package/models/README.md package/samples/photo.png package/samples/speech-noisy.wav package/samples/speech-clean.wav; do
   grep -qx "$f" "$tmp/contents" || { echo "check-pack: $f is missing from $tarball" >&2; exit 1; }
 done
 

@@ -20,8 +20,8 @@ import { workerCommand } from './worker';
 const usage = `usage: restoregrad <command> [options]
 
 commands:
-  demo     [--out DIR] [--steps N] [--prior standard|priorgrad|learned]
-           train a tiny model on synthetic speech, restore a noisy sample, print SI-SDR
+  demo     [--out DIR]
+           restore a noisy recording and a noisy photo with the shipped models, print the scores
   train    --data DIR --out MODEL.safetensors [--preset speech-small] [--prior learned] [--steps N]
            [--batch 8] [--lr X] [--seed 0] [--checkpoint-every 500] [--threads N]
            [--nproc N | --world-size W --rank R --master HOST:PORT]
@@ -36,8 +36,8 @@ commands:
            [--workers N] [--batch 8] [--eta X] [--stride N] INPUT|DIR ...
            restore WAV files (speech model) or PNG/JPEG/WebP images (image model), named or found
            directly inside a named folder, into DIR on N worker threads, or one input file into
-           FILE; MODEL is a checkpoint or a shipped model: image-denoise (the default for
-           images) or image-derain; --eta and --stride (DDIM η, patch stride) are for images;
+           FILE; MODEL is a checkpoint or a shipped model: speech (the default for WAV files),
+           image-denoise (the default for images) or image-derain; --eta and --stride (DDIM η, patch stride) are for images;
            --sigma-map draws the prior's σ of the input: a heat map of an image, the σ envelope
            over a WAV file's waveform
   eval     --clean DIR --restored DIR [--noisy DIR] [--json]
@@ -64,9 +64,9 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       const { values } = parseArgs({
         args: rest,
-        options: { out: { type: 'string' }, steps: { type: 'string' }, prior: { type: 'string' } },
+        options: { out: { type: 'string' } },
       });
-      await demo({ out: values.out ?? 'restoregrad-demo', steps: values.steps ? Number(values.steps) : 400, prior: values.prior });
+      await demo({ out: values.out ?? 'restoregrad-demo' });
       return;
     }
     case 'train': {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 import { readWav } from '../audio/files';
 import { encodeWav } from '../audio/wav';
-import { type DefaultModelName, defaultModelNames } from '../defaults';
+import type { DefaultModelName } from '../defaults';
 import { InputError } from '../errors';
 import { imageExtensions, writeImage } from '../image/io';
 import { listInputs } from '../inputs';
@@ -13,19 +13,20 @@ import { ProgressBar } from './progress';
 import { sigmaEnvelope, sigmaHeatMap } from './sigma-map';
 
 /**
- * The shipped model for these inputs when none is named: `image-denoise` when every input is an
- * image (folders by the files inside); `--model image-derain` removes rain instead. Speech has no
- * shipped model yet.
+ * The shipped model for these inputs when none is named: `speech` for WAV files, `image-denoise` for
+ * images (folders by the files inside); `--model image-derain` removes rain instead.
  */
 export function defaultModelForInputs(inputs: readonly string[]): DefaultModelName {
   const files = listInputs(inputs, ['.wav', ...Object.keys(imageExtensions)], 'WAV or image');
-  if (files.every((f) => path.extname(f).toLowerCase() in imageExtensions)) return 'image-denoise';
-  throw new InputError(`name --model: the shipped models, ${defaultModelNames.join(' and ')}, restore PNG, JPEG and WebP images`);
+  const images = files.filter((f) => path.extname(f).toLowerCase() in imageExtensions).length;
+  if (images === files.length) return 'image-denoise';
+  if (images === 0) return 'speech';
+  throw new InputError('WAV files and images take different models: restore them in separate runs');
 }
 
 /** Options of {@link restoreFiles}. */
 export interface RestoreFilesOptions {
-  /** A checkpoint or a shipped model's name; default: `image-denoise` for images. */
+  /** A checkpoint or a shipped model's name; default: `speech` for WAV files, `image-denoise` for images. */
   model?: string;
   /** Folder of the outputs, named as their inputs; or `output`. */
   out?: string;
