@@ -1,7 +1,7 @@
 /**
  * Speech-like test signals made from nothing but arithmetic: a voiced source with a wandering
  * pitch shaped by three vowel formants, in syllables separated by silences, and seeded noise.
- * They let the demo and tests run on a fresh machine without any recordings.
+ * They let tests and benchmarks run on a fresh machine without any recordings.
  */
 import { Random } from '../random';
 
